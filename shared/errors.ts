@@ -1,0 +1,167 @@
+// The error catalogue: every error the service answers with is declared here once,
+// with its stable code, HTTP status and message. The README's error table is checked against it.
+
+export interface ErrorSpec {
+  readonly status: number;
+  readonly message: string;
+  // What it means for the caller; rendered in the README's error table.
+  readonly description: string;
+}
+
+export const ERRORS = {
+  INVALID_JSON: {
+    status: 400,
+    message: 'Request body is not valid JSON',
+    description: 'The body could not be parsed as JSON (or was not valid UTF-8).',
+  },
+  INVALID_BODY: {
+    status: 400,
+    message: 'Request body must be a JSON object',
+    description: 'The body parsed, but is not a JSON object (an array, a string, null...).',
+  },
+  INVALID_FIELD: {
+    status: 400,
+    message: 'A field of the request is missing or invalid',
+    description: 'A field is missing or has the wrong type or form; the message names the field.',
+  },
+  CLIENTE_ID_MISMATCH: {
+    status: 400,
+    message: 'cliente_id does not belong to this instance',
+    description: 'The request was meant for another tenant; nothing was sent.',
+  },
+  INVALID_PHONE_NUMBER: {
+    status: 400,
+    message: 'to must be an international phone number of 8 to 15 digits',
+    description: '`to` is not 8-15 digits after removing `+`, spaces, dashes and parentheses.',
+  },
+  INVALID_MESSAGE: {
+    status: 400,
+    message: 'message must be a non-empty string of at most 65536 characters',
+    description: '`message` is missing, empty, not a string, or too long.',
+  },
+  UNAUTHORIZED: {
+    status: 401,
+    message: 'Missing or invalid bearer token',
+    description: '`API_TOKEN` is set and the request lacks `Authorization: Bearer <token>` with the right token.',
+  },
+  NOT_FOUND: {
+    status: 404,
+    message: 'No such route',
+    description: 'Unknown path.',
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    message: 'Method not allowed on this route',
+    description: 'Known path, wrong method; the `Allow` header lists the right ones.',
+  },
+  SESSION_NOT_READY: {
+    status: 409,
+    message: 'WhatsApp session is not ready',
+    description: 'The session is not `READY`; the message names the current state. Nothing was sent.',
+  },
+  QR_NOT_AVAILABLE: {
+    status: 409,
+    message: 'No QR code to scan',
+    description: 'A QR exists only in `QR_REQUIRED`; the message names the current state.',
+  },
+  NUMBER_NOT_ON_WHATSAPP: {
+    status: 422,
+    message: 'The number is not on WhatsApp',
+    description: 'WhatsApp has no account for `to`. Nothing was sent.',
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    message: 'Request body is too large',
+    description: 'The body is over the limit (256 KB).',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'Request body must be JSON (Content-Type: application/json)',
+    description: 'A body was sent with another content type or encoding.',
+  },
+  INTERNAL_ERROR: {
+    status: 500,
+    message: 'Internal error',
+    description: 'A bug: the log has the details. Nothing more is exposed.',
+  },
+  SEND_FAILED: {
+    status: 500,
+    message: 'WhatsApp could not send the message',
+    description: 'WhatsApp refused or failed the send; the message gives the reason. It was not sent.',
+  },
+  SEND_OUTCOME_UNKNOWN: {
+    status: 502,
+    message: 'The worker stopped while sending; the message may or may not have been sent',
+    description: 'The worker process exited during the send. Check the recipient before sending again.',
+  },
+  WORKER_UNAVAILABLE: {
+    status: 503,
+    message: 'The WhatsApp worker is not running',
+    description: 'The worker is starting, restarting or stopped; try again shortly. Nothing was sent.',
+  },
+  WORKER_BUSY: {
+    status: 503,
+    message: 'Too many requests are waiting for the WhatsApp worker',
+    description: 'The pending-call cap was reached; retry after the `Retry-After` seconds. Nothing was sent.',
+  },
+  SHUTTING_DOWN: {
+    status: 503,
+    message: 'The service is shutting down',
+    description: 'SIGINT/SIGTERM received; new work is refused. Nothing was sent.',
+  },
+  WORKER_TIMEOUT: {
+    status: 504,
+    message: 'The WhatsApp worker did not answer in time',
+    description: 'The call timed out. For `/send` the outcome is unknown: check before sending again.',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERRORS, value);
+}
+
+export interface AppErrorOptions {
+  message?: string;
+  cause?: unknown;
+  headers?: Readonly<Record<string, string>>;
+}
+
+// An error the service means to answer with: its message is safe to show to the client.
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly expose = true;
+
+  constructor(code: ErrorCode, options: AppErrorOptions = {}) {
+    super(options.message ?? ERRORS[code].message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.headers = options.headers ?? {};
+  }
+}
+
+// How an error crosses the process boundary: plain data, rebuilt on the other side.
+export interface SerializedError {
+  code: ErrorCode;
+  message: string;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof AppError) {
+    return { code: error.code, message: error.message };
+  }
+  // Anything else is a bug: its text stays in the log of the process that saw it.
+  return { code: 'INTERNAL_ERROR', message: ERRORS.INTERNAL_ERROR.message };
+}
+
+export function deserializeError(data: SerializedError): AppError {
+  return new AppError(data.code, { message: data.message });
+}
+
+export function errorBody(error: AppError): { ok: false; code: ErrorCode; message: string } {
+  return { ok: false, code: error.code, message: error.message };
+}

@@ -1,0 +1,108 @@
+// Every message that crosses the supervisor <-> worker IPC channel, in one place.
+// Messages are plain JSON; every incoming message is validated before use.
+import { isErrorCode, type SerializedError } from './errors.js';
+import { isSessionState, type SessionState } from './state.js';
+
+export interface AccountInfo {
+  phone: string;
+  platform: string;
+  pushname: string;
+}
+
+export interface SendParams {
+  // Digits only, already normalised by the HTTP layer.
+  to: string;
+  message: string;
+}
+
+export interface SendResult {
+  messageId: string;
+}
+
+// The calls the supervisor makes to the worker: name -> params and result.
+export type WorkerMethods = {
+  getQr: { params: null; result: { qr: string } };
+  send: { params: SendParams; result: SendResult };
+  getAccountInfo: { params: null; result: AccountInfo };
+  disconnect: { params: { logout: boolean }; result: null };
+  connect: { params: null; result: null };
+  ping: { params: null; result: { uptimeMs: number } };
+  shutdown: { params: null; result: null };
+};
+
+export type MethodMap = Record<string, { params: unknown; result: unknown }>;
+
+export const WORKER_METHODS = [
+  'getQr',
+  'send',
+  'getAccountInfo',
+  'disconnect',
+  'connect',
+  'ping',
+  'shutdown',
+] as const satisfies readonly (keyof WorkerMethods)[];
+
+export interface RequestMessage {
+  type: 'sm:request';
+  id: number;
+  method: string;
+  params: unknown;
+}
+
+export type ResponseMessage =
+  | { type: 'sm:response'; id: number; ok: true; result: unknown }
+  | { type: 'sm:response'; id: number; ok: false; error: SerializedError };
+
+// What the worker tells the supervisor without being asked.
+export type WorkerEvent =
+  // The worker's IPC is up and its driver is starting.
+  | { kind: 'hello'; pid: number }
+  // The session moved; `reason` explains DISCONNECTED (e.g. LOGOUT, NAVIGATION, MANUAL).
+  | { kind: 'state'; state: SessionState; reason: string | null };
+
+export interface EventMessage {
+  type: 'sm:event';
+  event: WorkerEvent;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+export function parseRequest(message: unknown): RequestMessage | undefined {
+  if (!isRecord(message) || message.type !== 'sm:request') return undefined;
+  if (!isId(message.id) || typeof message.method !== 'string') return undefined;
+  return { type: 'sm:request', id: message.id, method: message.method, params: message.params ?? null };
+}
+
+export function parseResponse(message: unknown): ResponseMessage | undefined {
+  if (!isRecord(message) || message.type !== 'sm:response' || !isId(message.id)) return undefined;
+  if (message.ok === true) return { type: 'sm:response', id: message.id, ok: true, result: message.result ?? null };
+  const error = message.error;
+  if (message.ok !== false || !isRecord(error)) return undefined;
+  if (!isErrorCode(error.code) || typeof error.message !== 'string') return undefined;
+  return { type: 'sm:response', id: message.id, ok: false, error: { code: error.code, message: error.message } };
+}
+
+export function parseEvent(message: unknown): WorkerEvent | undefined {
+  if (!isRecord(message) || message.type !== 'sm:event' || !isRecord(message.event)) return undefined;
+  const event = message.event;
+  switch (event.kind) {
+    case 'hello':
+      return isId(event.pid) ? { kind: 'hello', pid: event.pid } : undefined;
+    case 'state':
+      if (!isSessionState(event.state)) return undefined;
+      if (event.reason !== null && typeof event.reason !== 'string') return undefined;
+      return { kind: 'state', state: event.state, reason: event.reason };
+    default:
+      return undefined;
+  }
+}
+
+export function eventMessage(event: WorkerEvent): EventMessage {
+  return { type: 'sm:event', event };
+}

@@ -1,0 +1,27 @@
+// One log line per request: method, path, status, duration, and the error code if any.
+// The hub polls /health and /status all day; their successful answers log at debug, the rest at info.
+import type { Middleware } from 'koa';
+import type { Logger } from '../../shared/logger.js';
+
+const POLLED_PATHS = new Set(['/health', '/status']);
+
+export function accessLog(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const quiet = ctx.status < 400 && POLLED_PATHS.has(ctx.path);
+      const level = quiet ? 'debug' : 'info';
+      if (logger.isLevelEnabled(level)) {
+        logger.log(level, 'request', {
+          method: ctx.method,
+          path: ctx.path,
+          status: ctx.status,
+          duration_ms: Number(process.hrtime.bigint() - started) / 1e6,
+          ...(ctx.state.errorCode ? { code: ctx.state.errorCode } : {}),
+        });
+      }
+    }
+  };
+}

@@ -1,0 +1,22 @@
+// Bearer-token check for every route but GET /health, in constant time.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Middleware } from 'koa';
+import { AppError } from '../../shared/errors.js';
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+export function bearerAuth(token: string): Middleware {
+  // Comparing fixed-length digests keeps the comparison's time independent of the token's content and length.
+  const expected = digest(token);
+  return async (ctx, next) => {
+    if (ctx.method === 'GET' && ctx.path === '/health') return next();
+    const header = ctx.get('Authorization');
+    const match = /^Bearer ([^\s]+)$/i.exec(header);
+    if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
+      throw new AppError('UNAUTHORIZED', { headers: { 'WWW-Authenticate': 'Bearer' } });
+    }
+    return next();
+  };
+}

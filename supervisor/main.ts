@@ -1,0 +1,84 @@
+// The supervisor process: validates config, starts listening at once, forks the worker, and handles
+// SIGUSR2 (recycle the worker) and SIGINT/SIGTERM (stop cleanly, exit 0).
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig, type Config } from '../shared/config.js';
+import { createLogger, describeError } from '../shared/logger.js';
+import { createApp } from './http/app.js';
+import { WorkerHost } from './worker-host.js';
+
+const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
+// How long open HTTP connections get to finish once the worker is stopped.
+const HTTP_CLOSE_GRACE_MS = 2000;
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}
+
+function main(): void {
+  const startedAt = performance.now();
+  const config = readConfig();
+  const logger = createLogger({ component: 'supervisor', clienteId: config.clienteId, level: config.logLevel });
+  const host = new WorkerHost({ config, logger, workerEntry: WORKER_ENTRY });
+  let shuttingDown = false;
+  const app = createApp({
+    clienteId: config.clienteId,
+    apiToken: config.apiToken,
+    service: host,
+    logger,
+    isShuttingDown: () => shuttingDown,
+  });
+
+  host.store.subscribe((next, previous) => {
+    if (next.state !== previous.state) {
+      logger.info('WhatsApp state', { state: next.state, previous: previous.state, reason: next.lastDisconnectReason });
+    }
+  });
+
+  const server = http.createServer(app.callback());
+  server.on('error', (error) => {
+    logger.error(`Cannot listen on ${config.host}:${config.port}`, describeError(error));
+    void host.stop().finally(() => process.exit(1));
+  });
+  server.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    logger.info('Listening', {
+      url: `http://${config.host}:${port}`,
+      port,
+      driver: config.driver,
+      startup_ms: Math.round(performance.now() - startedAt),
+    });
+  });
+  host.start();
+
+  process.on('SIGUSR2', () => {
+    logger.info('SIGUSR2: recycling the worker');
+    host.recycle('SIGUSR2').catch((error: unknown) => logger.error('Recycle failed', describeError(error)));
+  });
+
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info('Shutting down', { signal });
+    void (async () => {
+      await host.stop().catch((error: unknown) => logger.error('Worker stop failed', describeError(error)));
+      server.close();
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), HTTP_CLOSE_GRACE_MS).unref();
+      logger.info('Stopped', { signal });
+      process.exitCode = 0;
+      logger.on('finish', () => process.exit(0));
+      logger.end();
+    })();
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main();

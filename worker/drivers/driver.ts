@@ -1,0 +1,30 @@
+// The one small interface between the worker and a WhatsApp implementation.
+// Its events and calls follow whatsapp-web.js's Client (qr, authenticated, ready, auth_failure,
+// change_state, disconnected; initialize, sendMessage, info, logout, destroy) so the real driver is a thin
+// adapter. One driver instance is one client lifetime: after destroy() a new one is created.
+import type { AccountInfo, SendResult } from '../../shared/protocol.js';
+
+export type DriverEvent =
+  | { type: 'qr'; qr: string }
+  | { type: 'authenticated' }
+  | { type: 'ready' }
+  | { type: 'auth_failure'; message: string }
+  // WhatsApp Web's own connection state (CONNECTED, OPENING, TIMEOUT, CONFLICT, UNPAIRED, ...).
+  | { type: 'change_state'; state: string }
+  | { type: 'disconnected'; reason: string };
+
+export type DriverListener = (event: DriverEvent) => void;
+
+export interface WhatsAppDriver {
+  // Starts the client; resolves once it is running (the QR or ready arrives as an event).
+  initialize(): Promise<void>;
+  // `to` is digits only; the driver resolves it to a WhatsApp id and sends a text message.
+  sendText(to: string, body: string): Promise<SendResult>;
+  getAccountInfo(): Promise<AccountInfo>;
+  // Unlinks this device from the phone and deletes the saved login.
+  logout(): Promise<void>;
+  // Closes the connection and the browser, keeping the saved login. Safe to call more than once.
+  destroy(): Promise<void>;
+}
+
+export type DriverFactory = (listener: DriverListener) => WhatsAppDriver;

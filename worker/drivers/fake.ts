@@ -1,0 +1,141 @@
+// The simulated WhatsApp (WA_DRIVER=fake): no browser, no phone. It shows a rotating QR, "scans" itself
+// after a delay, keeps a saved login on disk like LocalAuth does, and accepts sends.
+// Numbers starting with 0 are not real numbers, so they are used as switches for the hub's tests:
+// `0000...` is not on WhatsApp, `0500...` makes the send fail.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError } from '../../shared/errors.js';
+import type { AccountInfo, SendResult } from '../../shared/protocol.js';
+import type { DriverListener, WhatsAppDriver } from './driver.js';
+
+export interface FakeDriverOptions {
+  clienteId: number;
+  // The tenant's session folder; the fake login is a small file in it.
+  sessionDir: string;
+  scanDelayMs: number;
+  qrRotateMs: number;
+}
+
+export const FAKE_UNREGISTERED_PREFIX = '0000';
+export const FAKE_FAILING_PREFIX = '0500';
+const LOGIN_FILE = 'fake-login.json';
+// A saved login restores quickly, but not synchronously, as a real client would.
+const RESTORE_DELAY_MS = 50;
+
+interface SavedLogin {
+  phone: string;
+  pushname: string;
+  linkedAt: string;
+}
+
+export class FakeDriver implements WhatsAppDriver {
+  readonly #options: FakeDriverOptions;
+  readonly #emit: DriverListener;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #login: SavedLogin | undefined;
+  #ready = false;
+  #destroyed = false;
+
+  constructor(options: FakeDriverOptions, listener: DriverListener) {
+    this.#options = options;
+    this.#emit = listener;
+  }
+
+  get #loginPath(): string {
+    return path.join(this.#options.sessionDir, LOGIN_FILE);
+  }
+
+  async initialize(): Promise<void> {
+    await mkdir(this.#options.sessionDir, { recursive: true });
+    this.#login = await this.#readLogin();
+    if (this.#login) {
+      this.#later(RESTORE_DELAY_MS, () => this.#becomeReady());
+      return;
+    }
+    this.#showQr();
+    this.#later(this.#options.scanDelayMs, () => void this.#scanned());
+  }
+
+  async sendText(to: string, body: string): Promise<SendResult> {
+    this.#assertReady();
+    if (to.startsWith(FAKE_UNREGISTERED_PREFIX)) {
+      throw new AppError('NUMBER_NOT_ON_WHATSAPP', { message: `The number ${to} is not on WhatsApp` });
+    }
+    if (to.startsWith(FAKE_FAILING_PREFIX)) {
+      throw new AppError('SEND_FAILED', { message: `WhatsApp could not send the message: simulated failure for ${to}` });
+    }
+    void body;
+    return { messageId: `true_${to}@c.us_3EB0${randomBytes(9).toString('hex').toUpperCase()}` };
+  }
+
+  async getAccountInfo(): Promise<AccountInfo> {
+    this.#assertReady();
+    const login = this.#login as SavedLogin;
+    return { phone: login.phone, platform: 'android', pushname: login.pushname };
+  }
+
+  async logout(): Promise<void> {
+    await rm(this.#loginPath, { force: true });
+    this.#login = undefined;
+    await this.destroy();
+  }
+
+  async destroy(): Promise<void> {
+    this.#destroyed = true;
+    this.#ready = false;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  #assertReady(): void {
+    if (!this.#ready || !this.#login) {
+      throw new AppError('SESSION_NOT_READY', { message: 'The simulated WhatsApp session is not ready' });
+    }
+  }
+
+  #later(delayMs: number, action: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (!this.#destroyed) action();
+    }, delayMs);
+    this.#timers.add(timer);
+  }
+
+  // Like WhatsApp Web, a new QR every qrRotateMs until scanned.
+  #showQr(): void {
+    const part = (bytes: number): string => randomBytes(bytes).toString('base64');
+    this.#emit({ type: 'qr', qr: `2@${part(48)},${part(32)},${part(32)},${part(32)},1` });
+    this.#later(this.#options.qrRotateMs, () => this.#showQr());
+  }
+
+  async #scanned(): Promise<void> {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    const login: SavedLogin = {
+      phone: `54911${String(this.#options.clienteId).padStart(8, '0')}`.slice(-13),
+      pushname: `LeadMaster fake ${this.#options.clienteId}`,
+      linkedAt: new Date().toISOString(),
+    };
+    await writeFile(this.#loginPath, JSON.stringify(login));
+    if (this.#destroyed) return;
+    this.#login = login;
+    this.#emit({ type: 'authenticated' });
+    this.#becomeReady();
+  }
+
+  #becomeReady(): void {
+    this.#ready = true;
+    this.#emit({ type: 'ready' });
+  }
+
+  async #readLogin(): Promise<SavedLogin | undefined> {
+    try {
+      const parsed = JSON.parse(await readFile(this.#loginPath, 'utf8')) as Partial<SavedLogin>;
+      if (typeof parsed.phone === 'string' && typeof parsed.pushname === 'string') return parsed as SavedLogin;
+      return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,24 @@
+// Picks the driver named by WA_DRIVER.
+import { sessionDir, type Config } from '../../shared/config.js';
+import type { Logger } from '../../shared/logger.js';
+import type { DriverFactory } from './driver.js';
+import { FakeDriver } from './fake.js';
+import { createWwebjsDriver } from './wwebjs.js';
+
+export function driverFactory(config: Config, logger: Logger): DriverFactory {
+  switch (config.driver) {
+    case 'fake':
+      return (listener) =>
+        new FakeDriver(
+          {
+            clienteId: config.clienteId,
+            sessionDir: sessionDir(config),
+            scanDelayMs: config.fakeScanDelayMs,
+            qrRotateMs: config.fakeQrRotateMs,
+          },
+          listener,
+        );
+    case 'whatsapp-web.js':
+      return (listener) => createWwebjsDriver(config, logger, listener);
+  }
+}

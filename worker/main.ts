@@ -1,0 +1,101 @@
+// The worker process: forked by the supervisor, owns the WhatsApp driver, answers calls over IPC,
+// reports state changes, and shuts the driver down cleanly on request, on a signal or when orphaned.
+import { ConfigError, loadConfig, sessionDir } from '../shared/config.js';
+import { ipcChannel } from '../shared/ipc-channel.js';
+import { createLogger, describeError } from '../shared/logger.js';
+import { eventMessage, type WorkerMethods } from '../shared/protocol.js';
+import { serveRpc, type Handlers } from '../shared/rpc.js';
+import { driverFactory } from './drivers/index.js';
+import { validateParams } from './params.js';
+import { printQr } from './qr-terminal.js';
+import { WorkerSession } from './session.js';
+
+// Bounded so a stuck driver can never keep the process alive past the supervisor's patience.
+const DESTROY_TIMEOUT_MS = 10_000;
+
+function main(): void {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger({ component: 'worker', clienteId: config.clienteId, level: config.logLevel });
+  if (!process.send) {
+    logger.error('The worker must be started by the supervisor (it needs an IPC channel): run `npm start`');
+    process.exit(1);
+  }
+
+  const channel = ipcChannel(process, (error) => logger.warn('IPC send failed', describeError(error)));
+  const startedAt = Date.now();
+  const session = new WorkerSession({
+    createDriver: driverFactory(config, logger),
+    report: (state, reason) => {
+      try {
+        channel.post(eventMessage({ kind: 'state', state, reason }));
+      } catch {
+        // The supervisor is gone; the 'disconnect' handler below stops us.
+      }
+    },
+    showQr: (qr) => printQr(qr),
+    logger,
+    drainTimeoutMs: config.sendTimeoutMs,
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (why: string, exitAfter: boolean): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info('Worker stopping', { why });
+      const timer = setTimeout(() => {
+        logger.error('WhatsApp client did not close in time; exiting anyway', { timeout_ms: DESTROY_TIMEOUT_MS });
+        process.exit(1);
+      }, DESTROY_TIMEOUT_MS + config.sendTimeoutMs);
+      timer.unref();
+      try {
+        await session.shutdown();
+      } catch (error) {
+        logger.error('WhatsApp client failed to close', describeError(error));
+      }
+      logger.info('Worker stopped', { why });
+    })();
+    if (exitAfter) void stopping.then(() => process.exit(0));
+    return stopping;
+  };
+
+  const handlers: Handlers<WorkerMethods> = {
+    getQr: async () => session.getQr(),
+    send: (params) => session.send(params),
+    getAccountInfo: () => session.getAccountInfo(),
+    disconnect: async (params) => {
+      await session.disconnect(params);
+      return null;
+    },
+    connect: async () => {
+      await session.connect();
+      return null;
+    },
+    ping: async () => ({ uptimeMs: Date.now() - startedAt }),
+    shutdown: async () => {
+      await stop('requested by the supervisor', false);
+      // Exit once the answer has been handed to the channel.
+      setImmediate(() => process.exit(0));
+      return null;
+    },
+  };
+  serveRpc(channel, handlers, {
+    validate: validateParams,
+    onHandlerError: (method, error) => logger.error('Worker call failed', { method, ...describeError(error) }),
+  });
+
+  // PM2 signals the whole tree, deepest first: the worker must close the browser on its own too.
+  process.on('SIGINT', () => void stop('SIGINT', true));
+  process.on('SIGTERM', () => void stop('SIGTERM', true));
+  process.on('disconnect', () => void stop('the supervisor went away', true));
+
+  channel.post(eventMessage({ kind: 'hello', pid: process.pid }));
+  logger.info('Worker started', { driver: config.driver, session_dir: sessionDir(config) });
+  void session.start();
+}
+
+main();

@@ -1,0 +1,28 @@
+// Checks the params of each call from the supervisor before the session sees them.
+import { AppError } from '../shared/errors.js';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function invalid(method: string, why: string): AppError {
+  return new AppError('INTERNAL_ERROR', { message: `Invalid params for worker call "${method}": ${why}` });
+}
+
+export function validateParams(method: string, params: unknown): void {
+  switch (method) {
+    case 'send':
+      if (!isRecord(params) || typeof params.to !== 'string' || !/^\d{8,15}$/.test(params.to)) {
+        throw invalid(method, '`to` must be 8-15 digits');
+      }
+      if (typeof params.message !== 'string' || params.message.length === 0) {
+        throw invalid(method, '`message` must be a non-empty string');
+      }
+      return;
+    case 'disconnect':
+      if (!isRecord(params) || typeof params.logout !== 'boolean') throw invalid(method, '`logout` must be a boolean');
+      return;
+    default:
+      return;
+  }
+}

@@ -1,0 +1,187 @@
+// The worker's WhatsApp session: owns the current driver, turns driver events into session states
+// (the one writer of the worker-side state), and implements the calls the supervisor makes.
+import { AppError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { describeError } from '../shared/logger.js';
+import type { AccountInfo, SendParams, SendResult } from '../shared/protocol.js';
+import { pathTo, type SessionState } from '../shared/state.js';
+import type { DriverEvent, DriverFactory, WhatsAppDriver } from './drivers/driver.js';
+
+export interface WorkerSessionOptions {
+  createDriver: DriverFactory;
+  // Tells the supervisor about every state change.
+  report: (state: SessionState, reason: string | null) => void;
+  // Shows a new QR to the operator (terminal).
+  showQr: (qr: string) => void;
+  logger: Logger;
+  // How long shutdown waits for in-flight calls before closing the driver anyway.
+  drainTimeoutMs: number;
+}
+
+// WhatsApp Web connection states that whatsapp-web.js reports as a disconnect.
+const DISCONNECTING_STATES = new Set(['CONFLICT', 'UNLAUNCHED', 'UNPAIRED', 'UNPAIRED_IDLE']);
+
+export class WorkerSession {
+  readonly #options: WorkerSessionOptions;
+  #driver: WhatsAppDriver | undefined;
+  #state: SessionState = 'INIT';
+  #reason: string | null = null;
+  #qr: string | undefined;
+  #everReady = false;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closing = false;
+
+  constructor(options: WorkerSessionOptions) {
+    this.#options = options;
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  // Creates a driver and starts it; failures leave the session DISCONNECTED with the reason.
+  async start(): Promise<void> {
+    if (this.#driver || this.#closing) return;
+    this.#setState('INIT', null);
+    this.#everReady = false;
+    const driver = this.#options.createDriver((event) => {
+      if (this.#driver === driver) this.#onDriverEvent(event);
+    });
+    this.#driver = driver;
+    try {
+      await driver.initialize();
+    } catch (error) {
+      if (this.#driver !== driver) return;
+      this.#options.logger.error('WhatsApp client failed to start', describeError(error));
+      this.#driver = undefined;
+      await driver.destroy().catch(() => undefined);
+      this.#setState('DISCONNECTED', `START_FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  getQr(): { qr: string } {
+    if (this.#state !== 'QR_REQUIRED' || this.#qr === undefined) {
+      throw new AppError('QR_NOT_AVAILABLE', { message: `No QR code to scan (state: ${this.#state})` });
+    }
+    return { qr: this.#qr };
+  }
+
+  send(params: SendParams): Promise<SendResult> {
+    return this.#track(async () => {
+      const driver = this.#readyDriver();
+      try {
+        return await driver.sendText(params.to, params.message);
+      } catch (error) {
+        if (error instanceof AppError) throw error;
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new AppError('SEND_FAILED', { message: `WhatsApp could not send the message: ${reason}`, cause: error });
+      }
+    });
+  }
+
+  getAccountInfo(): Promise<AccountInfo> {
+    return this.#track(() => this.#readyDriver().getAccountInfo());
+  }
+
+  // Closes the WhatsApp connection; with logout the device is unlinked and the saved login deleted.
+  async disconnect(options: { logout: boolean }): Promise<void> {
+    const driver = this.#driver;
+    this.#driver = undefined;
+    this.#qr = undefined;
+    if (driver) {
+      if (options.logout) await driver.logout();
+      else await driver.destroy();
+    }
+    this.#setState('DISCONNECTED', options.logout ? 'LOGOUT_REQUESTED' : 'DISCONNECT_REQUESTED');
+  }
+
+  // Brings a DISCONNECTED session back; a no-op while a client is running.
+  async connect(): Promise<void> {
+    if (this.#driver) return;
+    await this.start();
+  }
+
+  // Stops taking calls, lets in-flight ones finish (bounded), then closes the driver.
+  async shutdown(): Promise<void> {
+    this.#closing = true;
+    await this.#drain();
+    const driver = this.#driver;
+    this.#driver = undefined;
+    await driver?.destroy();
+  }
+
+  #readyDriver(): WhatsAppDriver {
+    if (this.#closing) throw new AppError('SHUTTING_DOWN', { message: 'The WhatsApp worker is stopping' });
+    if (this.#state !== 'READY' || !this.#driver) {
+      throw new AppError('SESSION_NOT_READY', { message: `WhatsApp session is not ready (state: ${this.#state})` });
+    }
+    return this.#driver;
+  }
+
+  #track<T>(work: () => Promise<T>): Promise<T> {
+    const promise = work();
+    this.#inFlight.add(promise);
+    const forget = (): void => void this.#inFlight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#options.drainTimeoutMs);
+    });
+    try {
+      await Promise.race([Promise.allSettled([...this.#inFlight]), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #onDriverEvent(event: DriverEvent): void {
+    switch (event.type) {
+      case 'qr':
+        if (event.qr !== this.#qr) {
+          this.#qr = event.qr;
+          this.#options.showQr(event.qr);
+        }
+        this.#setState('QR_REQUIRED', null);
+        return;
+      case 'authenticated':
+        this.#qr = undefined;
+        this.#setState('INIT', null);
+        return;
+      case 'ready':
+        this.#qr = undefined;
+        this.#everReady = true;
+        this.#setState('READY', null);
+        return;
+      case 'auth_failure':
+        this.#setState('DISCONNECTED', `AUTH_FAILURE: ${event.message}`);
+        return;
+      case 'change_state':
+        if (event.state === 'CONNECTED' && this.#everReady) this.#setState('READY', null);
+        else if (DISCONNECTING_STATES.has(event.state)) this.#setState('DISCONNECTED', event.state);
+        return;
+      case 'disconnected':
+        this.#qr = undefined;
+        this.#setState('DISCONNECTED', event.reason);
+        return;
+    }
+  }
+
+  #setState(next: SessionState, reason: string | null): void {
+    if (this.#state === next && this.#reason === reason && next !== 'QR_REQUIRED') return;
+    // Drivers may skip a step (e.g. READY straight to a new QR): going through INIT keeps to the table.
+    for (const step of pathTo(this.#state, next)) this.#apply(step, step === next ? reason : null);
+  }
+
+  #apply(next: SessionState, reason: string | null): void {
+    const previous = this.#state;
+    this.#state = next;
+    this.#reason = next === 'DISCONNECTED' ? reason : this.#reason;
+    if (previous !== next) this.#options.logger.info('Session state changed', { from: previous, to: next, reason });
+    this.#options.report(next, next === 'DISCONNECTED' ? reason : null);
+  }
+}
