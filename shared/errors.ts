@@ -12,7 +12,7 @@ export const ERRORS = {
   INVALID_JSON: {
     status: 400,
     message: 'Request body is not valid JSON',
-    description: 'The body could not be parsed as JSON (or was not valid UTF-8).',
+    description: 'The body could not be parsed as JSON.',
   },
   INVALID_BODY: {
     status: 400,

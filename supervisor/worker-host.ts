@@ -10,7 +10,7 @@ import { RpcClient } from '../shared/rpc.js';
 import type { SessionState } from '../shared/state.js';
 import { DEFAULT_RESTART_POLICY, decideRestart, recentFailures, type RestartPolicy } from './restart-policy.js';
 import type { SessionService } from './session-service.js';
-import { SessionStateStore, type SessionSnapshot } from './session-state.js';
+import { assertState, SessionStateStore, type NotInStateCode, type SessionSnapshot } from './session-state.js';
 
 export interface WorkerHostOptions {
   config: Config;
@@ -85,17 +85,17 @@ export class WorkerHost implements SessionService {
   }
 
   async getQr(): Promise<{ qr: string }> {
-    this.#requireState('QR_REQUIRED', 'QR_NOT_AVAILABLE', 'No QR code to scan');
+    this.#requireState('QR_REQUIRED', 'QR_NOT_AVAILABLE');
     return this.#call('getQr', null, this.#config.callTimeoutMs);
   }
 
   async send(params: SendParams): Promise<SendResult> {
-    this.#requireState('READY', 'SESSION_NOT_READY', 'WhatsApp session is not ready');
+    this.#requireState('READY', 'SESSION_NOT_READY');
     return this.#call('send', params, this.#config.sendTimeoutMs);
   }
 
   async getAccountInfo(): Promise<AccountInfo> {
-    this.#requireState('READY', 'SESSION_NOT_READY', 'WhatsApp session is not ready');
+    this.#requireState('READY', 'SESSION_NOT_READY');
     return this.#call('getAccountInfo', null, this.#config.callTimeoutMs);
   }
 
@@ -164,10 +164,9 @@ export class WorkerHost implements SessionService {
     if (this.#stopping) throw new AppError('SHUTTING_DOWN');
   }
 
-  #requireState(state: SessionState, code: 'SESSION_NOT_READY' | 'QR_NOT_AVAILABLE', what: string): void {
+  #requireState(state: SessionState, code: NotInStateCode): void {
     this.#refuseWhileStopping();
-    const current = this.store.snapshot.state;
-    if (current !== state) throw new AppError(code, { message: `${what} (state: ${current})` });
+    assertState(this.store.snapshot, state, code);
   }
 
   #call<K extends Method>(method: K, params: WorkerMethods[K]['params'], timeoutMs: number): Promise<WorkerMethods[K]['result']> {

@@ -1,0 +1,122 @@
+// The real supervisor forking the real worker with the simulated driver, end to end over HTTP and signals.
+import { expect } from 'chai';
+import { postJson, request } from '../support/http.js';
+import { isAlive, startService, type ServiceProcess } from '../support/service-process.js';
+
+const SEND = { cliente_id: 51, to: '+54 9 11 2345-6789', message: 'Hola desde LeadMaster' };
+
+// Polls /health until stopped; every answer must be a 200.
+function pollHealth(url: string): { stop: () => Promise<{ count: number; failures: string[] }> } {
+  let running = true;
+  let count = 0;
+  const failures: string[] = [];
+  const loop = (async () => {
+    while (running) {
+      try {
+        const response = await request(`${url}/health`);
+        count += 1;
+        if (response.status !== 200) failures.push(`status ${response.status}`);
+      } catch (error) {
+        failures.push(String(error));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { count, failures };
+    },
+  };
+}
+
+function workerPids(service: ServiceProcess): number[] {
+  return service
+    .logs()
+    .filter((line) => line.message === 'Worker ready for calls')
+    .map((line) => Number(line.worker_pid));
+}
+
+describe('service with the simulated driver (real processes)', function () {
+  this.timeout(30_000);
+  let service: ServiceProcess;
+
+  afterEach(async () => {
+    await service?.cleanup();
+  });
+
+  it('goes QR -> READY -> send -> SIGUSR2 recycle -> READY without QR -> disconnect -> connect -> SIGTERM exit 0', async () => {
+    service = await startService();
+    const supervisorPid = service.child.pid as number;
+
+    const health = await request(`${service.url}/health`);
+    expect(health.status).to.equal(200);
+
+    const qrStatus = await service.waitForState('QR_REQUIRED');
+    expect(qrStatus.connected).to.equal(false);
+    const qr = await request(`${service.url}/qr-code`);
+    expect(qr.status).to.equal(200);
+    expect(qr.body.qr_code).to.be.a('string').that.matches(/^2@/);
+    expect(service.output()).to.contain('Scan this QR code');
+    expect(JSON.stringify(service.logs())).not.to.contain(String(qr.body.qr_code));
+
+    await service.waitForState('READY');
+    const blocked = await request(`${service.url}/qr-code`);
+    expect(blocked.status).to.equal(409);
+    expect(blocked.body.message).to.contain('READY');
+
+    const sent = await postJson(`${service.url}/send`, SEND);
+    expect(sent.status).to.equal(200);
+    expect(sent.body.message_id).to.match(/^true_5491123456789@c\.us_[0-9A-F]+$/);
+    const account = await request(`${service.url}/account-info`);
+    expect(account.body).to.include({ platform: 'android' });
+    expect(account.body.phone).to.match(/^\d+$/);
+
+    const [firstWorker] = workerPids(service);
+    const poller = pollHealth(service.url);
+    const qrPrintsBefore = service.output().split('Scan this QR code').length;
+    service.child.kill('SIGUSR2');
+    await service.waitForLog((line) => line.message === 'Worker replaced');
+    await service.waitForState('READY');
+    const polled = await poller.stop();
+    expect(polled.failures).to.deep.equal([]);
+    expect(polled.count).to.be.greaterThan(3);
+    const pids = workerPids(service);
+    expect(pids).to.have.length(2);
+    expect(pids[1]).not.to.equal(firstWorker);
+    expect(isAlive(firstWorker as number)).to.equal(false);
+    expect(service.child.pid).to.equal(supervisorPid);
+    expect(service.output().split('Scan this QR code').length, 'no new QR after recycle').to.equal(qrPrintsBefore);
+    const afterRecycle = await request(`${service.url}/health`);
+    expect(afterRecycle.body.worker).to.deep.include({ pid: pids[1], restarts: 1, status: 'RUNNING' });
+
+    const disconnected = await request(`${service.url}/disconnect`, { method: 'POST' });
+    expect(disconnected.body).to.deep.equal({ ok: true, message: 'WhatsApp session disconnected successfully' });
+    const status = await request(`${service.url}/status`);
+    expect(status.body).to.include({ state: 'DISCONNECTED', connected: false, last_disconnect_reason: 'DISCONNECT_REQUESTED' });
+    expect((await postJson(`${service.url}/send`, SEND)).status).to.equal(409);
+
+    const connected = await request(`${service.url}/connect`, { method: 'POST' });
+    expect(connected.status).to.equal(200);
+    await service.waitForState('READY');
+
+    expect(await service.stop('SIGTERM')).to.equal(0);
+    expect(isAlive(pids[1] as number)).to.equal(false);
+  });
+
+  it('restarts a killed worker and comes back READY with the saved login, port up throughout', async () => {
+    service = await startService({ env: { FAKE_SCAN_DELAY_MS: '100' } });
+    await service.waitForState('READY');
+    const [firstWorker] = workerPids(service);
+    const poller = pollHealth(service.url);
+    process.kill(firstWorker as number, 'SIGKILL');
+    await service.waitForLog((line) => line.message === 'Worker exited unexpectedly');
+    await service.waitForState('READY');
+    const polled = await poller.stop();
+    expect(polled.failures).to.deep.equal([]);
+    const health = await request(`${service.url}/health`);
+    expect(health.body.worker).to.deep.include({ restarts: 1, status: 'RUNNING' });
+    expect(await service.stop('SIGINT')).to.equal(0);
+  });
+});

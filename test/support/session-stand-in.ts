@@ -1,0 +1,65 @@
+// Stands in for the worker host in HTTP tests: a real state store, calls recorded, answers scripted.
+import type { AccountInfo, SendParams, SendResult } from '../../shared/protocol.js';
+import type { SessionState } from '../../shared/state.js';
+import type { SessionService } from '../../supervisor/session-service.js';
+import { assertState, SessionStateStore, type NotInStateCode, type SessionSnapshot } from '../../supervisor/session-state.js';
+
+export type Call =
+  | { name: 'getQr' }
+  | { name: 'send'; params: SendParams }
+  | { name: 'getAccountInfo' }
+  | { name: 'disconnect'; logout: boolean }
+  | { name: 'connect' };
+
+export class SessionStandIn implements SessionService {
+  readonly store = new SessionStateStore();
+  readonly calls: Call[] = [];
+  qr = '2@stand-in-qr';
+  account: AccountInfo = { phone: '5491100000051', platform: 'android', pushname: 'Stand-in' };
+  // When set, the next forwarded call fails with it.
+  failWith: Error | undefined;
+  #sent = 0;
+
+  setState(state: SessionState, reason: string | null = null): void {
+    this.store.setState(state, reason);
+  }
+
+  snapshot(): SessionSnapshot {
+    return this.store.snapshot;
+  }
+
+  async getQr(): Promise<{ qr: string }> {
+    this.#forward({ name: 'getQr' }, 'QR_REQUIRED', 'QR_NOT_AVAILABLE');
+    return { qr: this.qr };
+  }
+
+  async send(params: SendParams): Promise<SendResult> {
+    this.#forward({ name: 'send', params }, 'READY', 'SESSION_NOT_READY');
+    this.#sent += 1;
+    return { messageId: `true_${params.to}@c.us_STANDIN${this.#sent}` };
+  }
+
+  async getAccountInfo(): Promise<AccountInfo> {
+    this.#forward({ name: 'getAccountInfo' }, 'READY', 'SESSION_NOT_READY');
+    return this.account;
+  }
+
+  async disconnect(options: { logout: boolean }): Promise<void> {
+    this.#forward({ name: 'disconnect', logout: options.logout });
+    this.setState('DISCONNECTED', 'DISCONNECT_REQUESTED');
+  }
+
+  async connect(): Promise<void> {
+    this.#forward({ name: 'connect' });
+    this.setState('INIT');
+  }
+
+  // Mirrors the worker host: state checked from memory first, then the call is "forwarded".
+  #forward(call: Call, requiredState?: SessionState, code?: NotInStateCode): void {
+    if (requiredState && code) assertState(this.store.snapshot, requiredState, code);
+    this.calls.push(call);
+    const failure = this.failWith;
+    this.failWith = undefined;
+    if (failure) throw failure;
+  }
+}
