@@ -16,6 +16,10 @@ export interface WorkerSessionOptions {
   logger: Logger;
   // How long shutdown waits for in-flight calls before closing the driver anyway.
   drainTimeoutMs: number;
+  // After WhatsApp drops the session (phone unlink, conflict...), a new client starts after this delay,
+  // doubling on each failure up to reconnectMaxMs; reset once READY.
+  reconnectDelayMs?: number;
+  reconnectMaxMs?: number;
 }
 
 // WhatsApp Web connection states that whatsapp-web.js reports as a disconnect.
@@ -30,6 +34,8 @@ export class WorkerSession {
   #everReady = false;
   readonly #inFlight = new Set<Promise<unknown>>();
   #closing = false;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #reconnects = 0;
 
   constructor(options: WorkerSessionOptions) {
     this.#options = options;
@@ -41,6 +47,7 @@ export class WorkerSession {
 
   // Creates a driver and starts it; failures leave the session DISCONNECTED with the reason.
   async start(): Promise<void> {
+    this.#cancelReconnect();
     if (this.#driver || this.#closing) return;
     this.#setState('INIT', null);
     this.#everReady = false;
@@ -85,6 +92,7 @@ export class WorkerSession {
 
   // Closes the WhatsApp connection; with logout the device is unlinked and the saved login deleted.
   async disconnect(options: { logout: boolean }): Promise<void> {
+    this.#cancelReconnect();
     const driver = this.#driver;
     this.#driver = undefined;
     this.#qr = undefined;
@@ -104,6 +112,7 @@ export class WorkerSession {
   // Stops taking calls, lets in-flight ones finish (bounded), then closes the driver.
   async shutdown(): Promise<void> {
     this.#closing = true;
+    this.#cancelReconnect();
     await this.#drain();
     const driver = this.#driver;
     this.#driver = undefined;
@@ -155,6 +164,7 @@ export class WorkerSession {
       case 'ready':
         this.#qr = undefined;
         this.#everReady = true;
+        this.#reconnects = 0;
         this.#setState('READY', null);
         return;
       case 'auth_failure':
@@ -167,8 +177,33 @@ export class WorkerSession {
       case 'disconnected':
         this.#qr = undefined;
         this.#setState('DISCONNECTED', event.reason);
+        this.#scheduleReconnect(event.reason);
         return;
     }
+  }
+
+  // WhatsApp dropped the session without being asked to: close that client and start a new one, which
+  // restores the saved login or, after a phone-side unlink (LOGOUT), offers a fresh QR.
+  #scheduleReconnect(reason: string): void {
+    if (this.#closing || this.#reconnectTimer) return;
+    const base = this.#options.reconnectDelayMs ?? 1000;
+    const delayMs = Math.min(base * 2 ** this.#reconnects, this.#options.reconnectMaxMs ?? 60_000);
+    this.#reconnects += 1;
+    this.#options.logger.info('WhatsApp dropped the session; starting a new client', { reason, delay_ms: delayMs });
+    const driver = this.#driver;
+    this.#driver = undefined;
+    const closed = driver?.destroy().catch((error: unknown) => {
+      this.#options.logger.warn('Closing the dropped client failed', describeError(error));
+    });
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      void Promise.resolve(closed).then(() => this.start());
+    }, delayMs);
+  }
+
+  #cancelReconnect(): void {
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
   }
 
   #setState(next: SessionState, reason: string | null): void {

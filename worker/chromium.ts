@@ -1,0 +1,67 @@
+// Finds the Chromium to run and builds its command line.
+import { accessSync, constants } from 'node:fs';
+import puppeteer from 'puppeteer';
+
+export const SYSTEM_CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'] as const;
+
+// Flags for a headless browser on a server: no GPU, no background traffic to Google (these machines'
+// networks refuse it, and it wastes memory everywhere), shared memory in /tmp (small /dev/shm in containers).
+const SERVER_FLAGS = [
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--no-default-browser-check',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-default-apps',
+  '--disable-extensions',
+  '--disable-dev-shm-usage',
+  '--mute-audio',
+  '--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication',
+] as const;
+
+export class ChromiumNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChromiumNotFoundError';
+  }
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// CHROME_PATH if set, else the browser puppeteer downloaded (if it did), else a system Chromium.
+export function resolveChromium(chromePath: string | undefined, candidates: readonly string[] = SYSTEM_CHROMIUM_PATHS): string {
+  if (chromePath !== undefined) {
+    if (isExecutable(chromePath)) return chromePath;
+    throw new ChromiumNotFoundError(
+      `CHROME_PATH=${chromePath} is not an executable file. Point CHROME_PATH at Chromium or Chrome (e.g. /usr/bin/chromium), or unset it to use the browser found automatically.`,
+    );
+  }
+  const downloaded = puppeteerBrowser();
+  const found = [downloaded, ...candidates].find((file): file is string => file !== undefined && isExecutable(file));
+  if (found) return found;
+  throw new ChromiumNotFoundError(
+    `No Chromium found (looked for puppeteer's browser and ${candidates.join(', ')}). On Debian/Ubuntu: sudo apt-get install -y chromium. Elsewhere: install Chrome or Chromium and set CHROME_PATH, or run "npx puppeteer browsers install chrome" where the internet is reachable.`,
+  );
+}
+
+function puppeteerBrowser(): string | undefined {
+  try {
+    return puppeteer.executablePath();
+  } catch {
+    return undefined;
+  }
+}
+
+export function chromiumArgs(extra: readonly string[], isRoot: boolean = process.getuid?.() === 0): string[] {
+  // Chromium refuses to start as root with its sandbox on; elsewhere the sandbox stays.
+  return [...(isRoot ? ['--no-sandbox'] : []), ...SERVER_FLAGS, ...extra];
+}
