@@ -57,6 +57,8 @@ class Expected {
 
 type Reader<T> = (raw: string) => T | Expected;
 
+const SECRETS = new Set(['API_TOKEN']);
+
 function integerIn(min: number, max: number, example: string): Reader<number> {
   return (raw) => {
     if (!/^\d+$/.test(raw)) return new Expected(`an integer from ${min} to ${max} (e.g. ${example})`);
@@ -109,7 +111,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     if (raw === undefined || raw === '') return fallback;
     const result = reader(raw);
     if (result instanceof Expected) {
-      problems.push(`${name} must be ${result.form}, got ${describe(raw)}`);
+      // A secret is never echoed: the error goes to stderr, i.e. into the process manager's logs.
+      const got = SECRETS.has(name) ? `a value of ${raw.length} characters` : describe(raw);
+      problems.push(`${name} must be ${result.form}, got ${got}`);
       return fallback;
     }
     return result;

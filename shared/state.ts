@@ -6,10 +6,10 @@ export type SessionState = (typeof SESSION_STATES)[number];
 
 // A state may always stay where it is only when listed here (a new QR while QR_REQUIRED is a real change).
 const TRANSITIONS: Readonly<Record<SessionState, readonly SessionState[]>> = Object.freeze({
-  INIT: ['QR_REQUIRED', 'READY', 'DISCONNECTED'],
-  QR_REQUIRED: ['QR_REQUIRED', 'INIT', 'READY', 'DISCONNECTED'],
-  READY: ['INIT', 'DISCONNECTED'],
-  DISCONNECTED: ['INIT', 'READY'],
+  INIT: Object.freeze(['QR_REQUIRED', 'READY', 'DISCONNECTED'] as const),
+  QR_REQUIRED: Object.freeze(['QR_REQUIRED', 'INIT', 'READY', 'DISCONNECTED'] as const),
+  READY: Object.freeze(['INIT', 'DISCONNECTED'] as const),
+  DISCONNECTED: Object.freeze(['INIT', 'READY'] as const),
 });
 
 export function isSessionState(value: unknown): value is SessionState {

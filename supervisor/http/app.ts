@@ -31,6 +31,32 @@ function details(snapshot: SessionSnapshot): Record<string, unknown> {
   };
 }
 
+// /health and /status are polled all day and change only when the snapshot does: their JSON is built
+// once per snapshot (a new frozen object on every change) and reused; /health only adds the time.
+function pollBodies(clienteId: number): (snapshot: SessionSnapshot) => { status: string; healthHead: string; healthTail: string } {
+  let last: SessionSnapshot | undefined;
+  let bodies = { status: '', healthHead: '', healthTail: '' };
+  return (snapshot) => {
+    if (snapshot === last) return bodies;
+    last = snapshot;
+    const health = JSON.stringify({
+      status: 'healthy',
+      service: 'session-manager',
+      cliente_id: clienteId,
+      whatsapp_state: snapshot.state,
+      timestamp: '',
+      ...details(snapshot),
+    });
+    const cut = health.indexOf('"timestamp":"') + '"timestamp":"'.length;
+    bodies = {
+      status: JSON.stringify({ cliente_id: clienteId, connected: snapshot.state === 'READY', state: snapshot.state, ...details(snapshot) }),
+      healthHead: health.slice(0, cut),
+      healthTail: health.slice(cut),
+    };
+    return bodies;
+  };
+}
+
 // A body must be JSON; a request without one (e.g. POST /disconnect) is fine.
 const requireJsonBody: Middleware = async (ctx, next) => {
   const hasBody = (ctx.request.length ?? 0) > 0 || ctx.get('Transfer-Encoding') !== '';
@@ -43,6 +69,17 @@ const requireJsonBody: Middleware = async (ctx, next) => {
   return next();
 };
 
+// Body parsing only where a body is expected, so polled GETs skip it.
+function jsonBody(): Middleware {
+  const parse = bodyParser({
+    enableTypes: ['json'],
+    jsonLimit: BODY_LIMIT,
+    // Only objects and arrays; the routes refuse arrays with INVALID_BODY.
+    strict: true,
+  });
+  return async (ctx, next) => requireJsonBody(ctx, () => parse(ctx, next));
+}
+
 export function createApp(options: AppOptions): Koa {
   const { service, clienteId } = options;
   const app = new Koa();
@@ -50,21 +87,17 @@ export function createApp(options: AppOptions): Koa {
   app.silent = true;
   const router = new Router();
 
+  const bodiesFor = pollBodies(clienteId);
+
   router.get('/health', (ctx) => {
-    const snapshot = service.snapshot();
-    ctx.body = {
-      status: 'healthy',
-      service: 'session-manager',
-      cliente_id: clienteId,
-      whatsapp_state: snapshot.state,
-      timestamp: new Date().toISOString(),
-      ...details(snapshot),
-    };
+    const bodies = bodiesFor(service.snapshot());
+    ctx.type = 'application/json';
+    ctx.body = `${bodies.healthHead}${new Date().toISOString()}${bodies.healthTail}`;
   });
 
   router.get('/status', (ctx) => {
-    const snapshot = service.snapshot();
-    ctx.body = { cliente_id: clienteId, connected: snapshot.state === 'READY', state: snapshot.state, ...details(snapshot) };
+    ctx.type = 'application/json';
+    ctx.body = bodiesFor(service.snapshot()).status;
   });
 
   router.get('/qr-code', async (ctx) => {
@@ -72,13 +105,15 @@ export function createApp(options: AppOptions): Koa {
     ctx.body = { qr_code: qr };
   });
 
-  router.post('/send', async (ctx) => {
+  const parseJson = jsonBody();
+
+  router.post('/send', parseJson, async (ctx) => {
     const params = parseSendRequest(ctx.request.body, clienteId);
     const { messageId } = await service.send(params);
     ctx.body = { ok: true, message_id: messageId };
   });
 
-  router.post('/disconnect', async (ctx) => {
+  router.post('/disconnect', parseJson, async (ctx) => {
     const { logout } = parseDisconnectRequest(ctx.request.body);
     await service.disconnect({ logout });
     ctx.body = {
@@ -109,15 +144,6 @@ export function createApp(options: AppOptions): Koa {
     });
   }
   if (options.apiToken !== undefined) app.use(bearerAuth(options.apiToken));
-  app.use(requireJsonBody);
-  app.use(
-    bodyParser({
-      enableTypes: ['json'],
-      jsonLimit: BODY_LIMIT,
-      // Only objects and arrays; the routes refuse arrays with INVALID_BODY.
-      strict: true,
-    }),
-  );
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.on('error', (error: unknown) => options.logger.error('Koa error', { error: String(error) }));

@@ -6,6 +6,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from './http.js';
 
+// Bounds on what is kept of the service's output, so a benchmark's long run cannot eat the memory.
+const MAX_LINES = 5000;
+const MAX_OUTPUT_CHARS = 1_000_000;
+
 export const SUPERVISOR_ENTRY = fileURLToPath(new URL('../../supervisor/main.js', import.meta.url));
 
 export interface ServiceProcess {
@@ -52,7 +56,7 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
   let buffered = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     const text = chunk.toString('utf8');
-    stdout += text;
+    stdout = (stdout + text).slice(-MAX_OUTPUT_CHARS);
     buffered += text;
     const parts = buffered.split('\n');
     buffered = parts.pop() ?? '';
@@ -60,6 +64,7 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
       if (!part.startsWith('{')) continue;
       try {
         lines.push(JSON.parse(part) as Record<string, unknown>);
+        if (lines.length > MAX_LINES) lines.shift();
       } catch {
         // QR art or a partial line: not a log record.
       }
