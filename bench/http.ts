@@ -29,12 +29,12 @@ export interface Measure {
   p99: number;
 }
 
-async function measure(url: string, target: Target): Promise<Measure> {
+async function measure(url: string, target: Target, seconds = SECONDS): Promise<Measure> {
   const result = await autocannon({
     url: `${url}${target.path}`,
     method: target.method,
     connections: CONNECTIONS,
-    duration: SECONDS,
+    duration: seconds,
     ...(target.method === 'POST' ? { body: SEND_BODY, headers: { 'content-type': 'application/json' } } : {}),
   });
   if (result.non2xx > 0 || result.errors > 0) {
@@ -70,6 +70,9 @@ export async function benchHttp(): Promise<void> {
     for (const target of TARGETS) {
       const bareRuns: Measure[] = [];
       const serviceRuns: Measure[] = [];
+      // Warm both servers up (JIT, connection pools) before anything counts.
+      await measure(bare.url, target, 1);
+      await measure(service.url, target, 1);
       for (let round = 0; round < ROUNDS; round += 1) {
         bareRuns.push(await measure(bare.url, target));
         serviceRuns.push(await measure(service.url, target));
