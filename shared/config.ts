@@ -23,6 +23,9 @@ export interface Config {
   readonly sendTimeoutMs: number;
   readonly workerStopTimeoutMs: number;
   readonly maxPendingCalls: number;
+  readonly sendMinIntervalMs: number;
+  readonly sendQueueMax: number;
+  readonly idempotencyTtlMs: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -48,6 +51,9 @@ const DEFAULTS = {
   SEND_TIMEOUT_MS: 60_000,
   WORKER_STOP_TIMEOUT_MS: 15_000,
   MAX_PENDING_CALLS: 100,
+  SEND_MIN_INTERVAL_MS: 0,
+  SEND_QUEUE_MAX: 100,
+  IDEMPOTENCY_TTL_MS: 24 * 60 * 60_000,
 } as const;
 
 // What a reader returns for a bad value: the form it expected, for the error line.
@@ -147,6 +153,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       DEFAULTS.WORKER_STOP_TIMEOUT_MS,
     ),
     maxPendingCalls: read('MAX_PENDING_CALLS', integerIn(1, 100_000, '100'), DEFAULTS.MAX_PENDING_CALLS),
+    sendMinIntervalMs: read('SEND_MIN_INTERVAL_MS', integerIn(0, 3_600_000, '1000'), DEFAULTS.SEND_MIN_INTERVAL_MS),
+    sendQueueMax: read('SEND_QUEUE_MAX', integerIn(1, 100_000, '100'), DEFAULTS.SEND_QUEUE_MAX),
+    idempotencyTtlMs: read(
+      'IDEMPOTENCY_TTL_MS',
+      integerIn(60_000, 30 * 24 * 60 * 60_000, '86400000'),
+      DEFAULTS.IDEMPOTENCY_TTL_MS,
+    ),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -12,7 +12,7 @@ export const ERRORS = {
   INVALID_JSON: {
     status: 400,
     message: 'Request body is not valid JSON',
-    description: 'The body could not be parsed as JSON.',
+    description: 'The body could not be parsed as JSON, or is not valid UTF-8.',
   },
   INVALID_BODY: {
     status: 400,
@@ -69,6 +69,11 @@ export const ERRORS = {
     message: 'The number is not on WhatsApp',
     description: 'WhatsApp has no account for `to`. Nothing was sent.',
   },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    message: 'This Idempotency-Key was already used for a different message',
+    description: 'The key came with another `to` or `message` than its first use. Nothing was sent.',
+  },
   PAYLOAD_TOO_LARGE: {
     status: 413,
     message: 'Request body is too large',
@@ -78,6 +83,11 @@ export const ERRORS = {
     status: 415,
     message: 'Request body must be JSON (Content-Type: application/json)',
     description: 'A body was sent with another content type or encoding.',
+  },
+  QUEUE_FULL: {
+    status: 429,
+    message: 'Too many messages are waiting to be sent',
+    description: 'The send queue is full (`SEND_QUEUE_MAX`); retry after the `Retry-After` seconds. Nothing was sent.',
   },
   INTERNAL_ERROR: {
     status: 500,

@@ -2,9 +2,14 @@
 // SIGUSR2 (recycle the worker) and SIGINT/SIGTERM (stop cleanly, exit 0).
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig, type Config } from '../shared/config.js';
+import path from 'node:path';
+import { ConfigError, loadConfig, sessionDir, type Config } from '../shared/config.js';
+import { AppError } from '../shared/errors.js';
 import { createLogger, describeError } from '../shared/logger.js';
 import { createApp } from './http/app.js';
+import { IdempotencyStore } from './idempotency-store.js';
+import { SendQueue } from './send-queue.js';
+import { Sender } from './sender.js';
 import { WorkerHost } from './worker-host.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
@@ -20,16 +25,23 @@ function readConfig(): Config {
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const startedAt = performance.now();
   const config = readConfig();
   const logger = createLogger({ component: 'supervisor', clienteId: config.clienteId, level: config.logLevel });
   const host = new WorkerHost({ config, logger, workerEntry: WORKER_ENTRY });
+  const store = await IdempotencyStore.open(path.join(sessionDir(config), 'idempotency.jsonl'), config.idempotencyTtlMs);
+  const sender = new Sender(
+    (params) => host.send(params),
+    new SendQueue({ maxQueued: config.sendQueueMax, minIntervalMs: config.sendMinIntervalMs }),
+    store,
+  );
   let shuttingDown = false;
   const app = createApp({
     clienteId: config.clienteId,
     apiToken: config.apiToken,
     service: host,
+    sender,
     logger,
     isShuttingDown: () => shuttingDown,
   });
@@ -66,8 +78,10 @@ function main(): void {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info('Shutting down', { signal });
+    sender.close(new AppError('SHUTTING_DOWN', { message: 'The service is shutting down; this message was not sent' }));
     void (async () => {
       await host.stop().catch((error: unknown) => logger.error('Worker stop failed', describeError(error)));
+      await store.flush();
       server.close();
       server.closeIdleConnections();
       setTimeout(() => server.closeAllConnections(), HTTP_CLOSE_GRACE_MS).unref();
@@ -81,4 +95,7 @@ function main(): void {
   process.on('SIGTERM', shutdown);
 }
 
-main();
+main().catch((error: unknown) => {
+  process.stderr.write(`session-manager failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -5,6 +5,7 @@ import Koa, { type Middleware } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import type { SendService } from '../sender.js';
 import type { SessionService } from '../session-service.js';
 import type { SessionSnapshot } from '../session-state.js';
 import { accessLog } from './access-log.js';
@@ -18,6 +19,8 @@ export interface AppOptions {
   clienteId: number;
   apiToken: string | undefined;
   service: SessionService;
+  // The way to send: idempotency, queue, worker.
+  sender: SendService;
   logger: Logger;
   // True once SIGINT/SIGTERM arrived: everything but /health answers 503.
   isShuttingDown?: () => boolean;
@@ -57,7 +60,7 @@ function pollBodies(clienteId: number): (snapshot: SessionSnapshot) => { status:
   };
 }
 
-// A body must be JSON; a request without one (e.g. POST /disconnect) is fine.
+// A body must be uncompressed UTF-8 JSON; a request without one (e.g. POST /disconnect) is fine.
 const requireJsonBody: Middleware = async (ctx, next) => {
   const hasBody = (ctx.request.length ?? 0) > 0 || ctx.get('Transfer-Encoding') !== '';
   if (!hasBody) return next();
@@ -66,8 +69,40 @@ const requireJsonBody: Middleware = async (ctx, next) => {
       message: `Request body must be JSON (Content-Type: application/json), got ${ctx.request.type || 'no Content-Type'}`,
     });
   }
+  const charset = ctx.request.charset.toLowerCase();
+  if (charset !== '' && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', { message: `Request body must be UTF-8 JSON, got charset ${ctx.request.charset}` });
+  }
+  const encoding = ctx.get('Content-Encoding').toLowerCase();
+  if (encoding !== '' && encoding !== 'identity') {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', {
+      message: `Content-Encoding ${ctx.get('Content-Encoding')} is not supported; send the body uncompressed`,
+    });
+  }
   return next();
 };
+
+// Watches the body's bytes as they stream in and reports whether they were valid UTF-8. The body parser
+// decodes leniently (bad bytes become U+FFFD, which would then be sent); its listeners attach right after
+// these, before the first chunk flows.
+function watchUtf8(request: NodeJS.ReadableStream): () => boolean {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let valid = true;
+  const check = (chunk?: Buffer): void => {
+    if (!valid) return;
+    try {
+      decoder.decode(chunk, { stream: chunk !== undefined });
+    } catch {
+      valid = false;
+    }
+  };
+  request.on('data', check);
+  request.once('end', () => check());
+  return () => {
+    request.off('data', check);
+    return valid;
+  };
+}
 
 // Body parsing only where a body is expected, so polled GETs skip it.
 function jsonBody(): Middleware {
@@ -77,11 +112,18 @@ function jsonBody(): Middleware {
     // Only objects and arrays; the routes refuse arrays with INVALID_BODY.
     strict: true,
   });
-  return async (ctx, next) => requireJsonBody(ctx, () => parse(ctx, next));
+  return (ctx, next) =>
+    requireJsonBody(ctx, async () => {
+      const wasUtf8 = watchUtf8(ctx.req);
+      await parse(ctx, async () => {
+        if (!wasUtf8()) throw new AppError('INVALID_JSON', { message: 'Request body is not valid UTF-8' });
+        await next();
+      });
+    });
 }
 
 export function createApp(options: AppOptions): Koa {
-  const { service, clienteId } = options;
+  const { service, sender, clienteId } = options;
   const app = new Koa();
   // Errors are answered and logged by errorHandler; Koa's default stderr printing would duplicate them.
   app.silent = true;
@@ -109,7 +151,10 @@ export function createApp(options: AppOptions): Koa {
 
   router.post('/send', parseJson, async (ctx) => {
     const params = parseSendRequest(ctx.request.body, clienteId);
-    const { messageId } = await service.send(params);
+    const idempotencyKey = ctx.headers['idempotency-key'];
+    if (Array.isArray(idempotencyKey)) throw new AppError('INVALID_FIELD', { message: 'Send one Idempotency-Key header, not several' });
+    const { messageId, replayed } = await sender.send(params, { idempotencyKey });
+    if (replayed) ctx.set('Idempotent-Replayed', 'true');
     ctx.body = { ok: true, message_id: messageId };
   });
 

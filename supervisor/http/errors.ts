@@ -52,6 +52,8 @@ export function errorHandler(logger: Logger): Middleware {
       }
       ctx.status = error.status;
       for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
+      // The rest of an oversized body is never read: tell the client not to reuse this connection.
+      if (error.code === 'PAYLOAD_TOO_LARGE') ctx.set('Connection', 'close');
       ctx.body = errorBody(error);
       ctx.state.errorCode = error.code;
     }

@@ -49,6 +49,9 @@ describe('config', function () {
         sendTimeoutMs: 60_000,
         workerStopTimeoutMs: 15_000,
         maxPendingCalls: 100,
+        sendMinIntervalMs: 0,
+        sendQueueMax: 100,
+        idempotencyTtlMs: 86_400_000,
       });
     });
 
@@ -69,6 +72,9 @@ describe('config', function () {
         SEND_TIMEOUT_MS: '90000',
         WORKER_STOP_TIMEOUT_MS: '5000',
         MAX_PENDING_CALLS: '7',
+        SEND_MIN_INTERVAL_MS: '1500',
+        SEND_QUEUE_MAX: '20',
+        IDEMPOTENCY_TTL_MS: '3600000',
       });
       expect(config).to.deep.equal({
         clienteId: 7,
@@ -86,6 +92,9 @@ describe('config', function () {
         sendTimeoutMs: 90_000,
         workerStopTimeoutMs: 5000,
         maxPendingCalls: 7,
+        sendMinIntervalMs: 1500,
+        sendQueueMax: 20,
+        idempotencyTtlMs: 3_600_000,
       });
     });
 
@@ -139,6 +148,9 @@ describe('config', function () {
       { name: 'SEND_TIMEOUT_MS', key: 'sendTimeoutMs', min: 100, max: 600_000 },
       { name: 'WORKER_STOP_TIMEOUT_MS', key: 'workerStopTimeoutMs', min: 100, max: 600_000 },
       { name: 'MAX_PENDING_CALLS', key: 'maxPendingCalls', min: 1, max: 100_000 },
+      { name: 'SEND_MIN_INTERVAL_MS', key: 'sendMinIntervalMs', min: 0, max: 3_600_000 },
+      { name: 'SEND_QUEUE_MAX', key: 'sendQueueMax', min: 1, max: 100_000 },
+      { name: 'IDEMPOTENCY_TTL_MS', key: 'idempotencyTtlMs', min: 60_000, max: 2_592_000_000 },
     ];
 
     for (const { name, key, min, max } of RANGES) {

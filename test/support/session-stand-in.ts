@@ -1,17 +1,18 @@
 // Stands in for the worker host in HTTP tests: a real state store, calls recorded, answers scripted.
-import type { AccountInfo, SendParams, SendResult } from '../../shared/protocol.js';
+import type { AccountInfo, SendParams } from '../../shared/protocol.js';
 import type { SessionState } from '../../shared/state.js';
+import type { SendOptions, SendOutcome, SendService } from '../../supervisor/sender.js';
 import type { SessionService } from '../../supervisor/session-service.js';
 import { assertState, SessionStateStore, type NotInStateCode, type SessionSnapshot } from '../../supervisor/session-state.js';
 
 export type Call =
   | { name: 'getQr' }
-  | { name: 'send'; params: SendParams }
+  | { name: 'send'; params: SendParams; idempotencyKey?: string | undefined }
   | { name: 'getAccountInfo' }
   | { name: 'disconnect'; logout: boolean }
   | { name: 'connect' };
 
-export class SessionStandIn implements SessionService {
+export class SessionStandIn implements SessionService, SendService {
   readonly store = new SessionStateStore();
   readonly calls: Call[] = [];
   qr = '2@stand-in-qr';
@@ -33,10 +34,11 @@ export class SessionStandIn implements SessionService {
     return { qr: this.qr };
   }
 
-  async send(params: SendParams): Promise<SendResult> {
-    this.#forward({ name: 'send', params }, 'READY', 'SESSION_NOT_READY');
+  async send(params: SendParams, options: SendOptions = {}): Promise<SendOutcome> {
+    const call: Call = options.idempotencyKey === undefined ? { name: 'send', params } : { name: 'send', params, idempotencyKey: options.idempotencyKey };
+    this.#forward(call, 'READY', 'SESSION_NOT_READY');
     this.#sent += 1;
-    return { messageId: `true_${params.to}@c.us_STANDIN${this.#sent}` };
+    return { messageId: `true_${params.to}@c.us_STANDIN${this.#sent}`, replayed: false };
   }
 
   async getAccountInfo(): Promise<AccountInfo> {

@@ -1,9 +1,10 @@
 // The simulated WhatsApp (WA_DRIVER=fake): no browser, no phone. It shows a rotating QR, "scans" itself
-// after a delay, keeps a saved login on disk like LocalAuth does, and accepts sends.
+// after a delay, keeps a saved login on disk like LocalAuth does, and accepts sends, which it appends to
+// an outbox file (fake-outbox.jsonl in the session folder) so tests can see what would have gone out.
 // Numbers starting with 0 are not real numbers, so they are used as switches for the hub's tests:
 // `0000...` is not on WhatsApp, `0500...` makes the send fail.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../shared/errors.js';
 import type { AccountInfo, SendResult } from '../../shared/protocol.js';
@@ -20,6 +21,7 @@ export interface FakeDriverOptions {
 export const FAKE_UNREGISTERED_PREFIX = '0000';
 export const FAKE_FAILING_PREFIX = '0500';
 const LOGIN_FILE = 'fake-login.json';
+export const FAKE_OUTBOX_FILE = 'fake-outbox.jsonl';
 // A saved login restores quickly, but not synchronously, as a real client would.
 const RESTORE_DELAY_MS = 50;
 
@@ -65,8 +67,10 @@ export class FakeDriver implements WhatsAppDriver {
     if (to.startsWith(FAKE_FAILING_PREFIX)) {
       throw new AppError('SEND_FAILED', { message: `WhatsApp could not send the message: simulated failure for ${to}` });
     }
-    void body;
-    return { messageId: `true_${to}@c.us_3EB0${randomBytes(9).toString('hex').toUpperCase()}` };
+    const messageId = `true_${to}@c.us_3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
+    const record = { at: new Date().toISOString(), to, message_id: messageId, body };
+    await appendFile(path.join(this.#options.sessionDir, FAKE_OUTBOX_FILE), `${JSON.stringify(record)}\n`);
+    return { messageId };
   }
 
   async getAccountInfo(): Promise<AccountInfo> {

@@ -26,7 +26,7 @@ describe('HTTP app', () => {
   async function start(apiToken?: string): Promise<void> {
     await server?.close();
     server = await serve(
-      createApp({ clienteId: 51, apiToken, service, logger: log.logger, isShuttingDown: () => shuttingDown }),
+      createApp({ clienteId: 51, apiToken, service, sender: service, logger: log.logger, isShuttingDown: () => shuttingDown }),
     );
   }
 
@@ -123,6 +123,21 @@ describe('HTTP app', () => {
     it('refuses malformed JSON with 400 INVALID_JSON', async () => {
       expectError(await postJson(`${server.url}/send`, '{"cliente_id": 51,'), 400, 'INVALID_JSON');
       expect(service.calls).to.be.empty;
+    });
+
+    it('refuses a body that is not valid UTF-8 with 400 INVALID_JSON and sends nothing', async () => {
+      const bytes = Buffer.concat([Buffer.from('{"cliente_id":51,"to":"5491123456789","message":"caf'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+      const response = await request(`${server.url}/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes });
+      expectError(response, 400, 'INVALID_JSON');
+      expect(response.body.message).to.contain('UTF-8');
+      expect(service.calls).to.be.empty;
+    });
+
+    it('accepts multi-byte UTF-8 split across chunks', async () => {
+      const body = Buffer.from(JSON.stringify({ ...VALID_SEND, message: 'ñ👍'.repeat(30_000) }));
+      const response = await request(`${server.url}/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(response.status).to.equal(200);
+      expect(service.calls).to.have.length(1);
     });
 
     it('refuses a body over 256 KB with 413', async () => {

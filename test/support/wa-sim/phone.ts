@@ -63,7 +63,9 @@ interface PageConnection {
 
 export function normalizeNumber(input: string): string {
   const user = input.trim().replace(/@c\.us$/, '').replace(/^\+/, '');
-  if (!/^\d{5,20}$/.test(user)) throw new Error(`wa-sim: '${input}' is not a phone number (digits, optionally '@c.us')`);
+  if (!/^\d{5,20}$/.test(user)) {
+    throw new SimError(`wa-sim: '${input}' is not a phone number (digits, optionally '@c.us')`, 400);
+  }
   return user;
 }
 

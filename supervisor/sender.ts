@@ -1,0 +1,77 @@
+// The way to /send: the Idempotency-Key check, then the send queue, then the worker. A message is sent
+// exactly once or the caller is told clearly that it was not (or that nobody can know).
+import { createHash } from 'node:crypto';
+import { AppError, deserializeError, serializeError, type ErrorCode } from '../shared/errors.js';
+import type { SendParams, SendResult } from '../shared/protocol.js';
+import type { IdempotencyStore, StoredResponse } from './idempotency-store.js';
+import type { SendQueue } from './send-queue.js';
+
+export interface SendOptions {
+  idempotencyKey?: string | undefined;
+}
+
+export interface SendOutcome {
+  messageId: string;
+  // True when this is the stored answer of an earlier request with the same Idempotency-Key.
+  replayed: boolean;
+}
+
+export interface SendService {
+  send(params: SendParams, options?: SendOptions): Promise<SendOutcome>;
+}
+
+// Answers that leave the message possibly sent: a repeat must get them too, never a second try.
+const OUTCOME_UNKNOWN: ReadonlySet<ErrorCode> = new Set(['SEND_OUTCOME_UNKNOWN', 'WORKER_TIMEOUT']);
+
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+
+function fingerprint(params: SendParams): string {
+  return createHash('sha256').update(params.to).update('\n').update(params.message).digest('base64url');
+}
+
+export class Sender implements SendService {
+  readonly #dispatch: (params: SendParams) => Promise<SendResult>;
+  readonly #queue: SendQueue;
+  readonly #store: IdempotencyStore;
+
+  constructor(dispatch: (params: SendParams) => Promise<SendResult>, queue: SendQueue, store: IdempotencyStore) {
+    this.#dispatch = dispatch;
+    this.#queue = queue;
+    this.#store = store;
+  }
+
+  async send(params: SendParams, options: SendOptions = {}): Promise<SendOutcome> {
+    const key = options.idempotencyKey;
+    if (key === undefined) return { messageId: (await this.#sendNow(params)).messageId, replayed: false };
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      throw new AppError('INVALID_FIELD', { message: 'Idempotency-Key must be 1 to 200 visible ASCII characters' });
+    }
+    const claim = await this.#store.claim(key, fingerprint(params));
+    if (claim.kind === 'replay') return replay(claim.response);
+    let response: StoredResponse;
+    try {
+      response = { ok: true, messageId: (await this.#sendNow(params)).messageId };
+    } catch (error) {
+      const serialized = serializeError(error);
+      await claim.settle({ ok: false, error: serialized }, OUTCOME_UNKNOWN.has(serialized.code));
+      throw error;
+    }
+    await claim.settle(response, true);
+    return { messageId: response.messageId, replayed: false };
+  }
+
+  // Refuses sends not started yet (they were never sent); the running one finishes.
+  close(error: Error): void {
+    this.#queue.close(error);
+  }
+
+  #sendNow(params: SendParams): Promise<SendResult> {
+    return this.#queue.push(() => this.#dispatch(params));
+  }
+}
+
+function replay(response: StoredResponse): SendOutcome {
+  if (response.ok) return { messageId: response.messageId, replayed: true };
+  const error = deserializeError(response.error);
+  throw new AppError(error.code, { message: error.message, headers: { 'Idempotent-Replayed': 'true' } });
+}

@@ -1,0 +1,109 @@
+// wa-sim: a local stand-in for web.whatsapp.com (and the phone behind it) so that the real, unmodified
+// whatsapp-web.js 1.34.7 can be tested in real Chromium without internet access.
+//
+// Pieces: cert.ts (self-signed cert via openssl), phone.ts (linked devices, QR refs, lookups, messages),
+// server.ts (HTTPS: page + /__wa page API + /__sim control API), page/ (browser side: index.html + wa-web.js).
+//
+// Point Chromium at it by appending `sim.chromeArgs` to puppeteer.args.
+//
+// Behaviour of whatsapp-web.js against the simulator (see test/wa-sim/simulator.test.ts):
+// - phoneLogout(): page fires Cmd 'logout' and navigates to /?post_logout=1 -> library emits
+//   'disconnected' 'LOGOUT', LocalAuth deletes <dataPath>/session, and the same Client then shows a new 'qr'.
+// - dropConnection(): 'change_state' 'TIMEOUT' (no 'disconnected'); restoreConnection(): 'change_state'
+//   'OPENING' then 'CONNECTED'. Lookups/sends issued while dropped wait and complete after restore.
+// - client.logout(): the device is unlinked on the server; no events are emitted.
+// - hasSynced (-> 'authenticated' + 'ready') is set syncDelayMs after CONNECTED but never before the
+//   library has registered its 'change:hasSynced' listener, so 'ready' is deterministic here. Real WhatsApp
+//   does not wait; a product driver should still guard 'ready' with a timeout.
+import { createSelfSignedCertificate } from './cert.js';
+import { loadPageAssets } from './page-assets.js';
+import { SimPhone } from './phone.js';
+import { startSimServer } from './server.js';
+import type { ResolvedSimOptions, SimMessage, SimOptions } from './types.js';
+
+export type { SimMessage, SimOptions } from './types.js';
+
+export interface WhatsAppSimulator {
+  readonly port: number;
+  /** --host-resolver-rules and --ignore-certificate-errors-spki-list, ready to append to puppeteer args. */
+  readonly chromeArgs: readonly string[];
+  /** https://127.0.0.1:<port>/__sim (self-signed: use curl -k). */
+  readonly controlUrl: string;
+  currentQr(): string | undefined;
+  waitForQr(opts?: { timeoutMs?: number; notEqualTo?: string }): Promise<string>;
+  scan(qr: string): void;
+  linkedDevices(): number;
+  sentMessages(): SimMessage[];
+  failNextSend(reason?: string): void;
+  hangNextSend(): void;
+  markUnregistered(number: string): void;
+  mapNumber(input: string, canonical: string): void;
+  phoneLogout(): void;
+  dropConnection(): void;
+  restoreConnection(): void;
+  unknownModules(): string[];
+  close(): Promise<void>;
+}
+
+export const SIM_HOSTNAME = 'web.whatsapp.com';
+
+export async function startWhatsAppSimulator(options: SimOptions = {}): Promise<WhatsAppSimulator> {
+  const resolved = resolveOptions(options);
+  const assets = await loadPageAssets();
+  const cert = await createSelfSignedCertificate(SIM_HOSTNAME);
+  const phone = new SimPhone(resolved);
+  const server = await startSimServer(cert, phone, assets).catch(async (err: unknown) => {
+    await cert.dispose();
+    throw err;
+  });
+  const { port } = server;
+  let closing: Promise<void> | undefined;
+
+  return {
+    port,
+    chromeArgs: Object.freeze([
+      `--host-resolver-rules=MAP ${SIM_HOSTNAME} 127.0.0.1:${port},MAP * ~NOTFOUND`,
+      `--ignore-certificate-errors-spki-list=${cert.spkiSha256}`,
+    ]),
+    controlUrl: `https://127.0.0.1:${port}/__sim`,
+    currentQr: () => phone.currentQr(),
+    waitForQr: (opts) => phone.waitForQr(opts),
+    scan: (qr) => phone.scan(qr),
+    linkedDevices: () => phone.linkedDevices(),
+    sentMessages: () => phone.sentMessages(),
+    failNextSend: (reason) => phone.failNextSend(reason),
+    hangNextSend: () => phone.hangNextSend(),
+    markUnregistered: (number) => phone.markUnregistered(number),
+    mapNumber: (input, canonical) => phone.mapNumber(input, canonical),
+    phoneLogout: () => phone.phoneLogout(),
+    dropConnection: () => phone.drop(),
+    restoreConnection: () => phone.restore(),
+    unknownModules: () => phone.unknownModules(),
+    close(): Promise<void> {
+      closing ??= (async () => {
+        phone.shutdown();
+        await server.close();
+        await cert.dispose();
+      })();
+      return closing;
+    },
+  };
+}
+
+function resolveOptions(options: SimOptions): ResolvedSimOptions {
+  const resolved: ResolvedSimOptions = {
+    qrRotateMs: options.qrRotateMs ?? 20_000,
+    phone: options.phone ?? '5491100000000',
+    pushname: options.pushname ?? 'Sim Phone',
+    platform: options.platform ?? 'android',
+    syncDelayMs: options.syncDelayMs ?? 300,
+  };
+  if (!Number.isFinite(resolved.qrRotateMs) || resolved.qrRotateMs < 100) {
+    throw new Error('wa-sim: qrRotateMs must be a number >= 100');
+  }
+  if (!Number.isFinite(resolved.syncDelayMs) || resolved.syncDelayMs < 0) {
+    throw new Error('wa-sim: syncDelayMs must be a number >= 0');
+  }
+  if (!/^\d{5,20}$/.test(resolved.phone)) throw new Error('wa-sim: phone must be digits only');
+  return resolved;
+}
