@@ -80,7 +80,9 @@ export class WorkerSession {
         return await driver.sendText(params.to, params.message);
       } catch (error) {
         if (error instanceof AppError) throw error;
-        const reason = error instanceof Error ? error.message : String(error);
+        // whatsapp-web.js appends the page's stack to its messages: keep the first line, the reason.
+        const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.trim() || 'unknown error';
+        this.#options.logger.warn('WhatsApp send failed', describeError(error));
         throw new AppError('SEND_FAILED', { message: `WhatsApp could not send the message: ${reason}`, cause: error });
       }
     });
