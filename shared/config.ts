@@ -21,7 +21,12 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly callTimeoutMs: number;
   readonly sendTimeoutMs: number;
-  readonly workerStopTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatTimeoutMs: number;
+  readonly initTimeoutMs: number;
+  readonly restartMaxFailures: number;
+  readonly restartWindowMs: number;
   readonly maxPendingCalls: number;
   readonly sendMinIntervalMs: number;
   readonly sendQueueMax: number;
@@ -49,7 +54,12 @@ const DEFAULTS = {
   FAKE_QR_ROTATE_MS: 20_000,
   CALL_TIMEOUT_MS: 15_000,
   SEND_TIMEOUT_MS: 60_000,
-  WORKER_STOP_TIMEOUT_MS: 15_000,
+  SHUTDOWN_GRACE_MS: 10_000,
+  HEARTBEAT_INTERVAL_MS: 10_000,
+  HEARTBEAT_TIMEOUT_MS: 5000,
+  INIT_TIMEOUT_MS: 5 * 60_000,
+  RESTART_MAX_FAILURES: 10,
+  RESTART_WINDOW_MS: 15 * 60_000,
   MAX_PENDING_CALLS: 100,
   SEND_MIN_INTERVAL_MS: 0,
   SEND_QUEUE_MAX: 100,
@@ -147,11 +157,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: read('LOG_LEVEL', oneOf(LOG_LEVELS), 'info'),
     callTimeoutMs: read('CALL_TIMEOUT_MS', integerIn(100, 600_000, '15000'), DEFAULTS.CALL_TIMEOUT_MS),
     sendTimeoutMs: read('SEND_TIMEOUT_MS', integerIn(100, 600_000, '60000'), DEFAULTS.SEND_TIMEOUT_MS),
-    workerStopTimeoutMs: read(
-      'WORKER_STOP_TIMEOUT_MS',
-      integerIn(100, 600_000, '15000'),
-      DEFAULTS.WORKER_STOP_TIMEOUT_MS,
-    ),
+    shutdownGraceMs: read('SHUTDOWN_GRACE_MS', integerIn(0, 600_000, '10000'), DEFAULTS.SHUTDOWN_GRACE_MS),
+    heartbeatIntervalMs: read('HEARTBEAT_INTERVAL_MS', integerIn(100, 600_000, '10000'), DEFAULTS.HEARTBEAT_INTERVAL_MS),
+    heartbeatTimeoutMs: read('HEARTBEAT_TIMEOUT_MS', integerIn(100, 600_000, '5000'), DEFAULTS.HEARTBEAT_TIMEOUT_MS),
+    initTimeoutMs: read('INIT_TIMEOUT_MS', integerIn(1000, 3_600_000, '300000'), DEFAULTS.INIT_TIMEOUT_MS),
+    restartMaxFailures: read('RESTART_MAX_FAILURES', integerIn(1, 1000, '10'), DEFAULTS.RESTART_MAX_FAILURES),
+    restartWindowMs: read('RESTART_WINDOW_MS', integerIn(1000, 24 * 3_600_000, '900000'), DEFAULTS.RESTART_WINDOW_MS),
     maxPendingCalls: read('MAX_PENDING_CALLS', integerIn(1, 100_000, '100'), DEFAULTS.MAX_PENDING_CALLS),
     sendMinIntervalMs: read('SEND_MIN_INTERVAL_MS', integerIn(0, 3_600_000, '1000'), DEFAULTS.SEND_MIN_INTERVAL_MS),
     sendQueueMax: read('SEND_QUEUE_MAX', integerIn(1, 100_000, '100'), DEFAULTS.SEND_QUEUE_MAX),

@@ -26,8 +26,10 @@ export type WorkerMethods = {
   getAccountInfo: { params: null; result: AccountInfo };
   disconnect: { params: { logout: boolean }; result: null };
   connect: { params: null; result: null };
+  // Answers when the worker's event loop runs and, when READY, its WhatsApp page responds.
   ping: { params: null; result: { uptimeMs: number } };
-  shutdown: { params: null; result: null };
+  // Stops taking calls, lets in-flight ones finish for up to graceMs, closes the browser, exits.
+  shutdown: { params: { graceMs: number }; result: null };
 };
 
 export type MethodMap = Record<string, { params: unknown; result: unknown }>;
@@ -58,7 +60,9 @@ export type WorkerEvent =
   // The worker's IPC is up and its driver is starting.
   | { kind: 'hello'; pid: number }
   // The session moved; `reason` explains DISCONNECTED (e.g. LOGOUT, NAVIGATION, MANUAL).
-  | { kind: 'state'; state: SessionState; reason: string | null };
+  | { kind: 'state'; state: SessionState; reason: string | null }
+  // A browser was launched: the supervisor keeps the pid to end the whole tree if the worker dies.
+  | { kind: 'browser'; pid: number; profile: string };
 
 export interface EventMessage {
   type: 'sm:event';
@@ -94,6 +98,10 @@ export function parseEvent(message: unknown): WorkerEvent | undefined {
   switch (event.kind) {
     case 'hello':
       return isId(event.pid) ? { kind: 'hello', pid: event.pid } : undefined;
+    case 'browser':
+      return isId(event.pid) && typeof event.profile === 'string' && event.profile !== ''
+        ? { kind: 'browser', pid: event.pid, profile: event.profile }
+        : undefined;
     case 'state':
       if (!isSessionState(event.state)) return undefined;
       if (event.reason !== null && typeof event.reason !== 'string') return undefined;

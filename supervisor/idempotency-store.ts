@@ -97,6 +97,8 @@ export class IdempotencyStore {
     } catch (error) {
       this.#entries.delete(key);
       this.#waiters.delete(key);
+      // A repeat already waiting must not hang: nothing was sent, and it is told so.
+      answer({ ok: false, error: { code: 'INTERNAL_ERROR', message: 'The Idempotency-Key could not be recorded; nothing was sent' } });
       throw error;
     }
     return {
@@ -120,12 +122,13 @@ export class IdempotencyStore {
 
   #load(line: string): void {
     if (line.trim() === '') return;
-    let record: DiskRecord;
+    let record: DiskRecord | null;
     try {
-      record = JSON.parse(line) as DiskRecord;
+      record = JSON.parse(line) as DiskRecord | null;
     } catch {
       return;
     }
+    if (typeof record !== 'object' || record === null) return;
     if (typeof record.key !== 'string' || typeof record.fingerprint !== 'string' || typeof record.at !== 'number') return;
     if (record.kind === 'released' || this.#expired(record.at)) {
       this.#entries.delete(record.key);

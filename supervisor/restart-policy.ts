@@ -8,12 +8,15 @@ export interface RestartPolicy {
   readonly windowMs: number;
 }
 
-export const DEFAULT_RESTART_POLICY: RestartPolicy = Object.freeze({
-  baseDelayMs: 500,
-  maxDelayMs: 30_000,
-  maxFailures: 5,
-  windowMs: 5 * 60_000,
-});
+// Backoff starts at 1 s and doubles up to 1 min; how many failures in which window is configurable.
+export function restartPolicyFrom(config: { restartMaxFailures: number; restartWindowMs: number }): RestartPolicy {
+  return Object.freeze({
+    baseDelayMs: 1000,
+    maxDelayMs: 60_000,
+    maxFailures: config.restartMaxFailures,
+    windowMs: config.restartWindowMs,
+  });
+}
 
 export type RestartDecision = { action: 'restart'; delayMs: number } | { action: 'give-up'; failures: number };
 

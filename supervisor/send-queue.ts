@@ -68,8 +68,8 @@ export class SendQueue {
     const job = this.#jobs.shift() as Job;
     this.#running = true;
     this.#lastStartedAt = performance.now();
-    job
-      .run()
+    // A job that throws instead of rejecting must not stall the queue.
+    new Promise<unknown>((resolve) => resolve(job.run()))
       .then(job.resolve, job.reject)
       .finally(() => {
         this.#running = false;

@@ -11,7 +11,9 @@ import { printQr } from './qr-terminal.js';
 import { WorkerSession } from './session.js';
 
 // Bounded so a stuck driver can never keep the process alive past the supervisor's patience.
-const DESTROY_TIMEOUT_MS = 10_000;
+const CLOSE_TIMEOUT_MS = 15_000;
+// Exit code of a worker whose WhatsApp client could not start (the supervisor backs off and retries).
+const EXIT_START_FAILED = 3;
 
 function main(): void {
   let config;
@@ -39,27 +41,37 @@ function main(): void {
       }
     },
     showQr: (qr) => printQr(qr),
+    onBrowser: (pid, profile) => {
+      try {
+        channel.post(eventMessage({ kind: 'browser', pid, profile }));
+      } catch {
+        // The supervisor is gone.
+      }
+    },
+    onStartFailed: () => {
+      // Let the state event reach the supervisor first.
+      setImmediate(() => void stop('the WhatsApp client could not start', EXIT_START_FAILED));
+    },
     logger,
-    drainTimeoutMs: config.sendTimeoutMs,
   });
 
   let stopping: Promise<void> | undefined;
-  const stop = (why: string, exitAfter: boolean): Promise<void> => {
+  const stop = (why: string, exitCode: number | undefined, graceMs = config.shutdownGraceMs): Promise<void> => {
     stopping ??= (async () => {
-      logger.info('Worker stopping', { why });
+      logger.info('Worker stopping', { why, grace_ms: graceMs });
       const timer = setTimeout(() => {
-        logger.error('WhatsApp client did not close in time; exiting anyway', { timeout_ms: DESTROY_TIMEOUT_MS });
+        logger.error('WhatsApp client did not close in time; exiting anyway', { timeout_ms: graceMs + CLOSE_TIMEOUT_MS });
         process.exit(1);
-      }, DESTROY_TIMEOUT_MS + config.sendTimeoutMs);
+      }, graceMs + CLOSE_TIMEOUT_MS);
       timer.unref();
       try {
-        await session.shutdown();
+        await session.shutdown(graceMs);
       } catch (error) {
         logger.error('WhatsApp client failed to close', describeError(error));
       }
       logger.info('Worker stopped', { why });
     })();
-    if (exitAfter) void stopping.then(() => process.exit(0));
+    if (exitCode !== undefined) void stopping.then(() => process.exit(exitCode));
     return stopping;
   };
 
@@ -75,9 +87,12 @@ function main(): void {
       await session.connect();
       return null;
     },
-    ping: async () => ({ uptimeMs: Date.now() - startedAt }),
-    shutdown: async () => {
-      await stop('requested by the supervisor', false);
+    ping: async () => {
+      await session.probe();
+      return { uptimeMs: Date.now() - startedAt };
+    },
+    shutdown: async ({ graceMs }) => {
+      await stop('requested by the supervisor', undefined, graceMs);
       // Exit once the answer has been handed to the channel.
       setImmediate(() => process.exit(0));
       return null;
@@ -89,9 +104,9 @@ function main(): void {
   });
 
   // PM2 signals the whole tree, deepest first: the worker must close the browser on its own too.
-  process.on('SIGINT', () => void stop('SIGINT', true));
-  process.on('SIGTERM', () => void stop('SIGTERM', true));
-  process.on('disconnect', () => void stop('the supervisor went away', true));
+  process.on('SIGINT', () => void stop('SIGINT', 0));
+  process.on('SIGTERM', () => void stop('SIGTERM', 0));
+  process.on('disconnect', () => void stop('the supervisor went away', 0));
 
   channel.post(eventMessage({ kind: 'hello', pid: process.pid }));
   logger.info('Worker started', { driver: config.driver, session_dir: sessionDir(config) });

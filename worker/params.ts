@@ -19,6 +19,11 @@ export function validateParams(method: string, params: unknown): void {
         throw invalid(method, '`message` must be a non-empty string');
       }
       return;
+    case 'shutdown':
+      if (!isRecord(params) || typeof params.graceMs !== 'number' || !(params.graceMs >= 0)) {
+        throw invalid(method, '`graceMs` must be a non-negative number');
+      }
+      return;
     case 'disconnect':
       if (!isRecord(params) || typeof params.logout !== 'boolean') throw invalid(method, '`logout` must be a boolean');
       return;

@@ -13,9 +13,11 @@ export interface WorkerSessionOptions {
   report: (state: SessionState, reason: string | null) => void;
   // Shows a new QR to the operator (terminal).
   showQr: (qr: string) => void;
+  // A browser was launched (its pid goes to the supervisor).
+  onBrowser: (pid: number, profile: string) => void;
+  // The client could not start (e.g. no Chromium): the worker exits so the supervisor's backoff applies.
+  onStartFailed: (reason: string) => void;
   logger: Logger;
-  // How long shutdown waits for in-flight calls before closing the driver anyway.
-  drainTimeoutMs: number;
   // After WhatsApp drops the session (phone unlink, conflict...), a new client starts after this delay,
   // doubling on each failure up to reconnectMaxMs; reset once READY.
   reconnectDelayMs?: number;
@@ -62,7 +64,9 @@ export class WorkerSession {
       this.#options.logger.error('WhatsApp client failed to start', describeError(error));
       this.#driver = undefined;
       await driver.destroy().catch(() => undefined);
-      this.#setState('DISCONNECTED', `START_FAILED: ${error instanceof Error ? error.message : String(error)}`);
+      const reason = `START_FAILED: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+      this.#setState('DISCONNECTED', reason);
+      this.#options.onStartFailed(reason);
     }
   }
 
@@ -111,11 +115,16 @@ export class WorkerSession {
     await this.start();
   }
 
-  // Stops taking calls, lets in-flight ones finish (bounded), then closes the driver.
-  async shutdown(): Promise<void> {
+  // Answers when the client responds; only a READY client is asked (a starting one is busy loading).
+  async probe(): Promise<void> {
+    if (this.#state === 'READY' && this.#driver) await this.#driver.probe();
+  }
+
+  // Stops taking calls, lets in-flight ones finish for up to graceMs, then closes the driver.
+  async shutdown(graceMs: number): Promise<void> {
     this.#closing = true;
     this.#cancelReconnect();
-    await this.#drain();
+    await this.#drain(graceMs);
     const driver = this.#driver;
     this.#driver = undefined;
     await driver?.destroy();
@@ -137,11 +146,11 @@ export class WorkerSession {
     return promise;
   }
 
-  async #drain(): Promise<void> {
-    if (this.#inFlight.size === 0) return;
+  async #drain(graceMs: number): Promise<void> {
+    if (this.#inFlight.size === 0 || graceMs === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.#options.drainTimeoutMs);
+      timer = setTimeout(resolve, graceMs);
     });
     try {
       await Promise.race([Promise.allSettled([...this.#inFlight]), timeout]);
@@ -152,6 +161,9 @@ export class WorkerSession {
 
   #onDriverEvent(event: DriverEvent): void {
     switch (event.type) {
+      case 'browser':
+        this.#options.onBrowser(event.pid, event.profile);
+        return;
       case 'qr':
         if (event.qr !== this.#qr) {
           this.#qr = event.qr;

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
+import { loadConfig } from '../../shared/config.js';
 import {
-  DEFAULT_RESTART_POLICY,
   decideRestart,
+  restartPolicyFrom,
   recentFailures,
   type RestartPolicy,
 } from '../../supervisor/restart-policy.js';
@@ -54,11 +55,12 @@ describe('restart-policy', function () {
       expect(decideRestart([...oldStorm, NOW], NOW, POLICY)).to.deep.equal({ action: 'restart', delayMs: 100 });
     });
 
-    it('with the default policy, gives up on the sixth crash within five minutes', function () {
-      const fiveCrashes = [0, 1, 2, 3, 4].map((minute) => NOW - 4 * 60_000 + minute * 60_000);
-      expect(decideRestart(fiveCrashes, NOW, DEFAULT_RESTART_POLICY).action).to.equal('restart');
-      const sixCrashes = [NOW - 4 * 60_000 - 1_000, ...fiveCrashes];
-      expect(decideRestart(sixCrashes, NOW, DEFAULT_RESTART_POLICY)).to.deep.equal({ action: 'give-up', failures: 6 });
+    it('with the default settings, gives up on the eleventh crash within fifteen minutes', function () {
+      const policy = restartPolicyFrom(loadConfig({ CLIENTE_ID: '51' }));
+      const tenCrashes = Array.from({ length: 10 }, (_, minute) => NOW - 9 * 60_000 + minute * 60_000);
+      expect(decideRestart(tenCrashes, NOW, policy)).to.deep.equal({ action: 'restart', delayMs: 60_000 });
+      const elevenCrashes = [NOW - 14 * 60_000, ...tenCrashes];
+      expect(decideRestart(elevenCrashes, NOW, policy)).to.deep.equal({ action: 'give-up', failures: 11 });
     });
   });
 

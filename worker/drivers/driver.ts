@@ -11,7 +11,9 @@ export type DriverEvent =
   | { type: 'auth_failure'; message: string }
   // WhatsApp Web's own connection state (CONNECTED, OPENING, TIMEOUT, CONFLICT, UNPAIRED, ...).
   | { type: 'change_state'; state: string }
-  | { type: 'disconnected'; reason: string };
+  | { type: 'disconnected'; reason: string }
+  // A browser was launched for this client (the supervisor ends its whole tree if the worker dies).
+  | { type: 'browser'; pid: number; profile: string };
 
 export type DriverListener = (event: DriverEvent) => void;
 
@@ -21,6 +23,8 @@ export interface WhatsAppDriver {
   // `to` is digits only; the driver resolves it to a WhatsApp id and sends a text message.
   sendText(to: string, body: string): Promise<SendResult>;
   getAccountInfo(): Promise<AccountInfo>;
+  // Resolves when the client still responds (e.g. its page runs JavaScript); rejects or hangs otherwise.
+  probe(): Promise<void>;
   // Unlinks this device from the phone and deletes the saved login.
   logout(): Promise<void>;
   // Closes the connection and the browser, keeping the saved login. Safe to call more than once.

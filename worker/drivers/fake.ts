@@ -79,6 +79,10 @@ export class FakeDriver implements WhatsAppDriver {
     return { phone: login.phone, platform: 'android', pushname: login.pushname };
   }
 
+  async probe(): Promise<void> {
+    // Nothing to hang: the simulated session lives in this process.
+  }
+
   async logout(): Promise<void> {
     await rm(this.#loginPath, { force: true });
     this.#login = undefined;

@@ -5,14 +5,20 @@ import wwebjs from 'whatsapp-web.js';
 import { sessionDir, type Config } from '../../shared/config.js';
 import { AppError } from '../../shared/errors.js';
 import { describeError, type Logger } from '../../shared/logger.js';
+import { isAlive, killBrowserTree } from '../../shared/process-tree.js';
 import type { AccountInfo, SendResult } from '../../shared/protocol.js';
 import { chromiumArgs, resolveChromium } from '../chromium.js';
+import { releaseProfile } from '../profile-lock.js';
 import type { DriverListener, WhatsAppDriver } from './driver.js';
 
 const { Client, LocalAuth } = wwebjs;
 
 // How long whatsapp-web.js waits for WhatsApp Web's page to load its modules.
 const AUTH_TIMEOUT_MS = 60_000;
+// How long closing the browser may take before its process tree is killed.
+export const DESTROY_TIMEOUT_MS = 10_000;
+const KILL_GRACE_MS = 2000;
+const PROBE_TIMEOUT_MS = 5000;
 
 // Everything whatsapp-web.js writes lives in the tenant's folder: the Chromium profile (LocalAuth puts it in
 // <dir>/session) and the cached WhatsApp Web page (never fetched from a remote cache).
@@ -25,11 +31,22 @@ export function createWwebjsDriver(config: Config, logger: Logger, listener: Dri
   return new WwebjsDriver(config, logger, listener);
 }
 
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 class WwebjsDriver implements WhatsAppDriver {
   readonly #config: Config;
   readonly #logger: Logger;
   readonly #emit: DriverListener;
+  readonly #paths: ReturnType<typeof wwebjsPaths>;
   #client: wwebjs.Client | undefined;
+  #initializing: Promise<void> | undefined;
+  #browserPid: number | undefined;
   #destroyed: Promise<void> | undefined;
   // Set when the device was unlinked: the saved login must not survive this client.
   #loggedOut = false;
@@ -38,14 +55,28 @@ class WwebjsDriver implements WhatsAppDriver {
     this.#config = config;
     this.#logger = logger;
     this.#emit = listener;
+    this.#paths = wwebjsPaths(config);
   }
 
-  async initialize(): Promise<void> {
+  initialize(): Promise<void> {
+    this.#initializing ??= this.#initialize();
+    return this.#initializing;
+  }
+
+  async #initialize(): Promise<void> {
     const executablePath = resolveChromium(this.#config.chromePath);
-    const paths = wwebjsPaths(this.#config);
+    await releaseProfile(this.#paths.profile, this.#logger);
+    // LocalAuth's hook runs right after the browser and page exist, before WhatsApp Web loads: the earliest
+    // point to learn the browser's pid and to watch it for crashes.
+    const authStrategy = new LocalAuth({ dataPath: this.#paths.dataPath });
+    const afterBrowserInitialized = authStrategy.afterBrowserInitialized.bind(authStrategy);
+    authStrategy.afterBrowserInitialized = async () => {
+      await afterBrowserInitialized();
+      this.#watchBrowser();
+    };
     const client = new Client({
-      authStrategy: new LocalAuth({ dataPath: paths.dataPath }),
-      webVersionCache: { type: 'local', path: paths.webCache },
+      authStrategy,
+      webVersionCache: { type: 'local', path: this.#paths.webCache },
       authTimeoutMs: AUTH_TIMEOUT_MS,
       puppeteer: { executablePath, headless: true, args: chromiumArgs(this.#config.chromeArgs) },
     });
@@ -59,13 +90,30 @@ class WwebjsDriver implements WhatsAppDriver {
       if (reason === 'LOGOUT') this.#loggedOut = true;
       this.#emit({ type: 'disconnected', reason: String(reason) });
     });
-    this.#logger.info('Starting whatsapp-web.js', { chromium: executablePath, profile: paths.profile });
+    this.#logger.info('Starting whatsapp-web.js', { chromium: executablePath, profile: this.#paths.profile });
     try {
       await client.initialize();
     } catch (error) {
       // whatsapp-web.js throws strings ('auth timeout'); give the caller an Error.
       throw error instanceof Error ? error : new Error(`whatsapp-web.js failed to start: ${String(error)}`);
     }
+  }
+
+  #watchBrowser(): void {
+    const client = this.#client;
+    const browser = client?.pupBrowser;
+    const pid = browser?.process()?.pid;
+    if (!client || !browser || pid === undefined) return;
+    this.#browserPid = pid;
+    this.#emit({ type: 'browser', pid, profile: this.#paths.profile });
+    const lost = (reason: string) => (): void => {
+      if (this.#destroyed) return;
+      this.#logger.error('Chromium went away', { reason, browser_pid: pid });
+      this.#emit({ type: 'disconnected', reason });
+    };
+    browser.once('disconnected', lost('BROWSER_CLOSED'));
+    client.pupPage?.once('error', lost('PAGE_CRASHED'));
+    client.pupPage?.once('close', lost('PAGE_CLOSED'));
   }
 
   async sendText(to: string, body: string): Promise<SendResult> {
@@ -86,11 +134,17 @@ class WwebjsDriver implements WhatsAppDriver {
     return { phone: info.wid.user, platform: info.platform, pushname: info.pushname };
   }
 
+  async probe(): Promise<void> {
+    const page = this.#requireClient().pupPage;
+    if (!page) throw new Error('The WhatsApp page is not open');
+    await withTimeout(page.evaluate('1'), PROBE_TIMEOUT_MS, 'The WhatsApp page');
+  }
+
   async logout(): Promise<void> {
     this.#loggedOut = true;
     const client = this.#client;
     try {
-      await client?.logout();
+      if (client?.pupPage) await withTimeout(client.logout(), DESTROY_TIMEOUT_MS, 'whatsapp-web.js logout');
     } catch (error) {
       this.#logger.warn('whatsapp-web.js logout failed; deleting the saved login anyway', describeError(error));
     }
@@ -98,17 +152,33 @@ class WwebjsDriver implements WhatsAppDriver {
   }
 
   destroy(): Promise<void> {
-    this.#destroyed ??= (async () => {
-      const client = this.#client;
-      if (client) {
-        client.removeAllListeners();
-        await client.destroy();
-      }
-      // whatsapp-web.js deletes the profile itself after a logout, but without waiting; finish it here so
-      // the next client cannot start on a half-deleted profile.
-      if (this.#loggedOut) await rm(wwebjsPaths(this.#config).profile, { recursive: true, force: true, maxRetries: 4 });
-    })();
+    this.#destroyed ??= this.#destroy();
     return this.#destroyed;
+  }
+
+  // Closes the browser, bounded: whatsapp-web.js's destroy() does nothing before the browser exists, so a
+  // client still launching is waited for; one that does not close in time is killed by its pid.
+  async #destroy(): Promise<void> {
+    const client = this.#client;
+    if (client) {
+      client.removeAllListeners();
+      if (this.#browserPid === undefined && this.#initializing) {
+        await withTimeout(this.#initializing, DESTROY_TIMEOUT_MS, 'whatsapp-web.js start').catch(() => undefined);
+      }
+      try {
+        await withTimeout(client.destroy(), DESTROY_TIMEOUT_MS, 'Closing Chromium');
+      } catch (error) {
+        this.#logger.warn('Chromium did not close cleanly', describeError(error));
+      }
+      const pid = this.#browserPid;
+      if (pid !== undefined && isAlive(pid)) {
+        const result = await killBrowserTree(pid, this.#paths.profile, KILL_GRACE_MS);
+        this.#logger.warn('Killed a Chromium that would not close', { browser_pid: pid, forced: result.forced });
+      }
+    }
+    // whatsapp-web.js deletes the profile itself after a logout, but without waiting; finish it here so
+    // the next client cannot start on a half-deleted profile.
+    if (this.#loggedOut) await rm(this.#paths.profile, { recursive: true, force: true, maxRetries: 4 });
   }
 
   #requireClient(): wwebjs.Client {

@@ -1,0 +1,90 @@
+// Kills a browser and everything it started, by the pid we saved when it launched: polite signal, grace
+// period, then SIGKILL. Before signalling, the pid is checked to still be that browser (its command line
+// names our profile folder), so a pid reused by another program is never hit. Linux /proc only.
+import { readdirSync, readFileSync } from 'node:fs';
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+// True when the process's command line mentions `marker` (e.g. the Chromium profile folder).
+export function commandLineIncludes(pid: number, marker: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
+  } catch {
+    return false;
+  }
+}
+
+function parentOf(pid: number): number | undefined {
+  try {
+    // The command name in field 2 may hold spaces and parentheses: read after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+// The process and all its descendants.
+export function processTree(rootPid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const parent = parentOf(pid);
+    if (parent === undefined) continue;
+    children.set(parent, [...(children.get(parent) ?? []), pid]);
+  }
+  const tree: number[] = [];
+  const queue = [rootPid];
+  while (queue.length > 0) {
+    const pid = queue.shift() as number;
+    tree.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+function signal(pids: readonly number[], groupLeader: number, name: NodeJS.Signals): void {
+  // Puppeteer starts Chromium detached, so it leads its own process group: signal the group, then each pid
+  // (renderers that left the group are still in the tree).
+  for (const target of [-groupLeader, ...pids]) {
+    try {
+      process.kill(target, name);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+async function waitGone(pids: readonly number[], timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!pids.some(isAlive)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export interface KillResult {
+  // Pids that were signalled (empty when the browser was already gone or the pid is no longer ours).
+  signalled: number[];
+  forced: boolean;
+}
+
+export async function killBrowserTree(pid: number, profileMarker: string, graceMs: number): Promise<KillResult> {
+  if (!isAlive(pid) || !commandLineIncludes(pid, profileMarker)) return { signalled: [], forced: false };
+  const tree = processTree(pid);
+  signal(tree, pid, 'SIGTERM');
+  if (await waitGone(tree, graceMs)) return { signalled: tree, forced: false };
+  signal(tree, pid, 'SIGKILL');
+  await waitGone(tree, 2000);
+  return { signalled: tree, forced: true };
+}

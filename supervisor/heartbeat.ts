@@ -1,0 +1,50 @@
+// Pings the worker on a fixed interval; after `misses` consecutive pings without an answer in time,
+// declares it hung. One instance per worker, stopped with it.
+export interface HeartbeatOptions {
+  intervalMs: number;
+  misses: number;
+  ping: () => Promise<unknown>;
+  onHung: (why: string) => void;
+}
+
+export class Heartbeat {
+  readonly #options: HeartbeatOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #missed = 0;
+  #stopped = false;
+
+  constructor(options: HeartbeatOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    this.#schedule();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => void this.#beat(), this.#options.intervalMs);
+    this.#timer.unref();
+  }
+
+  async #beat(): Promise<void> {
+    try {
+      await this.#options.ping();
+      this.#missed = 0;
+    } catch (error) {
+      this.#missed += 1;
+      if (this.#missed >= this.#options.misses && !this.#stopped) {
+        this.stop();
+        this.#options.onHung(`${this.#missed} heartbeats failed (last: ${error instanceof Error ? error.message : String(error)})`);
+        return;
+      }
+    }
+    this.#schedule();
+  }
+}

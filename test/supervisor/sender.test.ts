@@ -1,0 +1,249 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'chai';
+import { AppError, type ErrorCode } from '../../shared/errors.js';
+import type { SendParams, SendResult } from '../../shared/protocol.js';
+import { IdempotencyStore } from '../../supervisor/idempotency-store.js';
+import { SendQueue, type SendQueueOptions } from '../../supervisor/send-queue.js';
+import { Sender, type SendOptions } from '../../supervisor/sender.js';
+
+const TTL_MS = 60 * 60_000;
+const HELLO: SendParams = { to: '5491123456789', message: 'Hello' };
+
+type Behaviour = 'succeed' | 'SEND_FAILED' | 'SEND_OUTCOME_UNKNOWN' | 'WORKER_TIMEOUT' | 'SESSION_NOT_READY';
+
+// Stands in for the worker: records every message handed to it, answers as `behaviour` says, after `delayMs`
+// or, when `hold` is set, once the test resolves it.
+interface FakeWorker {
+  calls: SendParams[];
+  behaviour: Behaviour;
+  delayMs: number;
+  hold: Promise<void> | undefined;
+  dispatch: (params: SendParams) => Promise<SendResult>;
+}
+
+function fakeWorker(): FakeWorker {
+  const worker: FakeWorker = {
+    calls: [],
+    behaviour: 'succeed',
+    delayMs: 0,
+    hold: undefined,
+    dispatch: async (params) => {
+      worker.calls.push(params);
+      await (worker.hold ?? sleep(worker.delayMs));
+      if (worker.behaviour !== 'succeed') throw new AppError(worker.behaviour, { message: `fake worker: ${worker.behaviour}` });
+      return { messageId: `true_${params.to}@c.us_${worker.calls.length}` };
+    },
+  };
+  return worker;
+}
+
+// Attach at once so the rejection is never unhandled while the test goes on.
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  return expect.fail('expected the promise to reject');
+}
+
+// Polls until the condition holds (mocha's timeout ends a wait that never does).
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await sleep(2);
+}
+
+async function appErrorOf(promise: Promise<unknown>, code: ErrorCode): Promise<AppError> {
+  const error = await rejectionOf(promise);
+  if (!(error instanceof AppError)) return expect.fail(`expected an AppError ${code}, got ${String(error)}`);
+  expect(error.code).to.equal(code);
+  return error;
+}
+
+describe('sender', function () {
+  let dir: string;
+  const stores: IdempotencyStore[] = [];
+
+  // A Sender over a real queue and a real store; a second call is a "restart" on the same file.
+  async function rig(queueOptions: Partial<SendQueueOptions> = {}) {
+    const store = await IdempotencyStore.open(path.join(dir, 'idempotency.jsonl'), TTL_MS);
+    stores.push(store);
+    const worker = fakeWorker();
+    const queue = new SendQueue({ maxQueued: 10, minIntervalMs: 0, ...queueOptions });
+    const sender = new Sender(worker.dispatch, queue, store);
+    const send = (params: SendParams = HELLO, options?: SendOptions) => sender.send(params, options);
+    const sendKeyed = (key: string, params: SendParams = HELLO) => sender.send(params, { idempotencyKey: key });
+    return { sender, queue, worker, send, sendKeyed };
+  }
+
+  // A worker call the test finishes by calling the returned function.
+  function holdWorker(worker: FakeWorker): () => void {
+    let release: () => void = () => undefined;
+    worker.hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return release;
+  }
+
+  beforeEach(async function () {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'sender-'));
+  });
+
+  afterEach(async function () {
+    await Promise.all(stores.splice(0).map((store) => store.flush()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('without an Idempotency-Key', function () {
+    it('sends every request, even identical ones', async function () {
+      const { worker, send } = await rig();
+      const outcomes = [await send(), await send()];
+      expect(worker.calls).to.deep.equal([HELLO, HELLO]);
+      expect(outcomes.map((outcome) => outcome.replayed)).to.deep.equal([false, false]);
+      expect(outcomes[0]?.messageId).to.not.equal(outcomes[1]?.messageId);
+    });
+  });
+
+  describe('with an Idempotency-Key', function () {
+    it('sends 5 concurrent identical requests once, and all get the same messageId, the repeats as replayed', async function () {
+      const { worker, sendKeyed } = await rig();
+      worker.delayMs = 30;
+      const outcomes = await Promise.all(Array.from({ length: 5 }, () => sendKeyed('order-42')));
+      expect(worker.calls).to.have.length(1);
+      expect(new Set(outcomes.map((outcome) => outcome.messageId)).size).to.equal(1);
+      expect(outcomes.map((outcome) => outcome.replayed)).to.deep.equal([false, true, true, true, true]);
+    });
+
+    it('answers a repeat after success with the first messageId, replayed, without sending', async function () {
+      const { worker, sendKeyed } = await rig();
+      const first = await sendKeyed('order-42');
+      const repeat = await sendKeyed('order-42');
+      expect(worker.calls).to.have.length(1);
+      expect(repeat).to.deep.equal({ messageId: first.messageId, replayed: true });
+    });
+
+    for (const code of ['SEND_FAILED', 'SESSION_NOT_READY'] as const) {
+      it(`sends again on a retry after ${code} (nothing was sent)`, async function () {
+        const { worker, sendKeyed } = await rig();
+        worker.behaviour = code;
+        const error = await appErrorOf(sendKeyed('order-42'), code);
+        expect(error.headers).to.not.have.property('Idempotent-Replayed');
+        worker.behaviour = 'succeed';
+        expect(await sendKeyed('order-42')).to.have.property('replayed', false);
+        expect(worker.calls).to.have.length(2);
+      });
+    }
+
+    for (const code of ['SEND_OUTCOME_UNKNOWN', 'WORKER_TIMEOUT'] as const) {
+      it(`never sends again after ${code}: a retry gets the same code with Idempotent-Replayed: true`, async function () {
+        const { worker, sendKeyed } = await rig();
+        worker.behaviour = code;
+        await appErrorOf(sendKeyed('order-42'), code);
+        worker.behaviour = 'succeed';
+        const error = await appErrorOf(sendKeyed('order-42'), code);
+        expect(error.headers).to.have.property('Idempotent-Replayed', 'true');
+        expect(worker.calls).to.have.length(1);
+      });
+    }
+
+    it('sends again on a retry after the queue was full (nothing was sent)', async function () {
+      const { worker, sendKeyed, send } = await rig({ maxQueued: 1 });
+      const release = holdWorker(worker);
+      const busy = [send(), send()];
+      await appErrorOf(sendKeyed('order-42'), 'QUEUE_FULL');
+      release();
+      await Promise.all(busy);
+      expect(await sendKeyed('order-42')).to.have.property('replayed', false);
+      expect(worker.calls).to.have.length(3);
+    });
+
+    for (const [what, other] of [
+      ['message', { ...HELLO, message: 'Hello again' }],
+      ['recipient', { ...HELLO, to: '5491100000000' }],
+    ] as const) {
+      it(`refuses the same key with a different ${what}: IDEMPOTENCY_KEY_REUSED, nothing sent`, async function () {
+        const { worker, sendKeyed } = await rig();
+        await sendKeyed('order-42');
+        await appErrorOf(sendKeyed('order-42', other), 'IDEMPOTENCY_KEY_REUSED');
+        expect(worker.calls).to.deep.equal([HELLO]);
+      });
+    }
+
+    for (const [what, key] of [
+      ['an empty key', ''],
+      ['a key containing a space', 'order 42'],
+      ['a key of 201 characters', 'k'.repeat(201)],
+      ['a key with non-ASCII characters', 'pedido-ñ'],
+    ] as const) {
+      it(`refuses ${what}: INVALID_FIELD, nothing sent`, async function () {
+        const { worker, sendKeyed } = await rig();
+        await appErrorOf(sendKeyed(key), 'INVALID_FIELD');
+        expect(worker.calls).to.have.length(0);
+      });
+    }
+
+    it('accepts a key of 200 visible ASCII characters, punctuation included', async function () {
+      const { worker, sendKeyed } = await rig();
+      const key = `!~"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}`.padEnd(200, 'k');
+      await sendKeyed(key);
+      expect(await sendKeyed(key)).to.have.property('replayed', true);
+      expect(worker.calls).to.have.length(1);
+    });
+  });
+
+  describe('after a restart', function () {
+    it('still answers a used key from disk, without sending', async function () {
+      const before = await rig();
+      const first = await before.sendKeyed('order-42');
+      const after = await rig();
+      expect(await after.sendKeyed('order-42')).to.deep.equal({ messageId: first.messageId, replayed: true });
+      expect(after.worker.calls).to.have.length(0);
+    });
+
+    it('answers a key whose send was in flight when the service died with SEND_OUTCOME_UNKNOWN, without sending', async function () {
+      const before = await rig();
+      const release = holdWorker(before.worker);
+      const inFlight = before.sendKeyed('order-42');
+      await until(() => before.worker.calls.length === 1);
+      const after = await rig();
+      const error = await appErrorOf(after.sendKeyed('order-42'), 'SEND_OUTCOME_UNKNOWN');
+      expect(error.headers).to.have.property('Idempotent-Replayed', 'true');
+      expect(after.worker.calls).to.have.length(0);
+      release();
+      await inFlight;
+    });
+  });
+
+  describe('close', function () {
+    it('refuses the sends not started yet with the given error, without sending them; the running one finishes', async function () {
+      const { sender, queue, worker, send, sendKeyed } = await rig();
+      const release = holdWorker(worker);
+      const running = send();
+      const queued = [rejectionOf(send()), rejectionOf(sendKeyed('order-42'))];
+      await until(() => queue.waiting === 2);
+      const shutdown = new AppError('SHUTTING_DOWN');
+      sender.close(shutdown);
+      expect(await Promise.all(queued)).to.deep.equal([shutdown, shutdown]);
+      release();
+      expect(await running).to.have.property('replayed', false);
+      expect(worker.calls).to.have.length(1);
+    });
+
+    it('leaves the key of a send refused by close free, so it can be sent after a restart', async function () {
+      const before = await rig();
+      const release = holdWorker(before.worker);
+      const running = before.send();
+      const queued = rejectionOf(before.sendKeyed('order-42'));
+      await until(() => before.queue.waiting === 1);
+      before.sender.close(new AppError('SHUTTING_DOWN'));
+      await queued;
+      release();
+      await running;
+      const after = await rig();
+      expect(await after.sendKeyed('order-42')).to.have.property('replayed', false);
+      expect(after.worker.calls).to.have.length(1);
+    });
+  });
+});

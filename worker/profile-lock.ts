@@ -1,0 +1,40 @@
+// Chromium marks a profile as in use with SingletonLock/SingletonSocket/SingletonCookie; after a crash
+// they stay behind and the next launch fails with "The profile appears to be in use". Before a launch:
+// a lock held by a live Chromium of ours on this profile (an orphan) is ended; a stale lock is removed.
+import { readlinkSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Logger } from '../shared/logger.js';
+import { commandLineIncludes, isAlive, killBrowserTree } from '../shared/process-tree.js';
+
+const LOCK_FILES = ['SingletonLock', 'SingletonSocket', 'SingletonCookie'] as const;
+
+// SingletonLock is a symlink to "<hostname>-<pid>".
+function lockOwner(profile: string): { host: string; pid: number } | undefined {
+  try {
+    const target = readlinkSync(path.join(profile, 'SingletonLock'));
+    const cut = target.lastIndexOf('-');
+    const pid = Number(target.slice(cut + 1));
+    return cut > 0 && Number.isSafeInteger(pid) && pid > 0 ? { host: target.slice(0, cut), pid } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function releaseProfile(profile: string, logger: Logger, graceMs = 3000): Promise<void> {
+  const owner = lockOwner(profile);
+  if (owner && owner.host === os.hostname() && isAlive(owner.pid) && commandLineIncludes(owner.pid, profile)) {
+    logger.warn('A leftover Chromium still holds the profile; ending it', { browser_pid: owner.pid, profile });
+    await killBrowserTree(owner.pid, profile, graceMs);
+  }
+  const removed: string[] = [];
+  for (const name of LOCK_FILES) {
+    try {
+      rmSync(path.join(profile, name), { force: false });
+      removed.push(name);
+    } catch {
+      // Not there.
+    }
+  }
+  if (removed.length > 0) logger.info('Removed a stale Chromium profile lock', { profile, files: removed });
+}
