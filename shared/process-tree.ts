@@ -82,7 +82,13 @@ export interface KillResult {
 export async function killBrowserTree(pid: number, profileMarker: string, graceMs: number): Promise<KillResult> {
   if (!isAlive(pid) || !commandLineIncludes(pid, profileMarker)) return { signalled: [], forced: false };
   const tree = processTree(pid);
-  signal(tree, pid, 'SIGTERM');
+  // The polite signal goes to the browser process alone: it then shuts its helpers down in order, after
+  // they flush the profile (storage lives in a helper process; signalling all at once can lose the login).
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // Gone already.
+  }
   if (await waitGone(tree, graceMs)) return { signalled: tree, forced: false };
   signal(tree, pid, 'SIGKILL');
   await waitGone(tree, 2000);

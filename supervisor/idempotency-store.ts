@@ -46,6 +46,8 @@ export class IdempotencyStore {
   readonly #entries = new Map<string, Entry>();
   readonly #waiters = new Map<string, Promise<StoredResponse>>();
   #writes: Promise<void> = Promise.resolve();
+  // After a failed append the file may end in half a line: the next record starts on a fresh line.
+  #lastAppendFailed = false;
   #linesWritten = 0;
   #lastSweep = 0;
 
@@ -77,7 +79,11 @@ export class IdempotencyStore {
   // Claims the key for this request. A repeat gets the first answer: at once if known, else when the first finishes.
   async claim(key: string, fingerprint: string): Promise<Claim> {
     this.#sweep();
-    const existing = this.#entries.get(key);
+    let existing = this.#entries.get(key);
+    if (existing?.response && this.#expired(existing.at)) {
+      this.#entries.delete(key);
+      existing = undefined;
+    }
     if (existing && existing.fingerprint !== fingerprint) {
       throw new AppError('IDEMPOTENCY_KEY_REUSED', {
         message: `Idempotency-Key "${key}" was first used for a different recipient or message; nothing was sent`,
@@ -154,7 +160,12 @@ export class IdempotencyStore {
 
   #append(record: DiskRecord): Promise<void> {
     this.#linesWritten += 1;
-    const write = this.#writes.then(() => appendFile(this.#file, `${JSON.stringify(record)}\n`));
+    const write = this.#writes.then(async () => {
+      const line = `${this.#lastAppendFailed ? '\n' : ''}${JSON.stringify(record)}\n`;
+      this.#lastAppendFailed = true;
+      await appendFile(this.#file, line);
+      this.#lastAppendFailed = false;
+    });
     this.#writes = write.catch(() => undefined);
     return write;
   }

@@ -56,7 +56,9 @@ export class Sender implements SendService {
       await claim.settle({ ok: false, error: serialized }, OUTCOME_UNKNOWN.has(serialized.code));
       throw error;
     }
-    await claim.settle(response, true);
+    // The message went out: a failure to write that down must not turn the answer into an error (the
+    // answer is kept in memory either way, so repeats are still answered from it).
+    await claim.settle(response, true).catch(() => undefined);
     return { messageId: response.messageId, replayed: false };
   }
 

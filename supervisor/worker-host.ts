@@ -30,7 +30,8 @@ export interface WorkerHostOptions {
 const WORKER_CLOSE_BOUND_MS = 17_000;
 // After SIGTERM, SIGKILL follows this much later (execa's forceKillAfterDelay).
 const KILL_GRACE_MS = 3000;
-const BROWSER_KILL_GRACE_MS = 2000;
+// Chromium needs a moment after SIGTERM to flush the profile (the saved login) before it exits.
+const BROWSER_KILL_GRACE_MS = 5000;
 const HEARTBEAT_MISSES = 2;
 
 interface WorkerHandle {
@@ -266,6 +267,7 @@ export class WorkerHost implements SessionService {
     // Browser pids are kept even from a stopping worker: it may still die before closing them.
     if (event.kind === 'browser') {
       handle.browsers.push({ pid: event.pid, profile: event.profile });
+      this.#logger.info('Worker launched a browser', { worker_pid: handle.pid, browser_pid: event.pid });
       return;
     }
     if (handle !== this.#worker || handle.stopping) return;

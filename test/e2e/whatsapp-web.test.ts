@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { postJson, request } from '../support/http.js';
 import { chromiumProcessesFor } from '../support/chromium-processes.js';
+import { pollHealth } from '../support/health-poller.js';
 import { startService, type ServiceProcess } from '../support/service-process.js';
 import { startWhatsAppSimulator, type WhatsAppSimulator } from '../support/wa-sim/index.js';
 
@@ -119,23 +120,13 @@ describe('whatsapp-web.js driver end to end (real Chromium, simulated WhatsApp W
 
   it('recycles the worker on SIGUSR2 with /health up throughout and the login restored without a QR', async () => {
     const mark = service.logs().length;
-    let healthFailures = 0;
-    let polling = true;
-    const poller = (async () => {
-      while (polling) {
-        const health = await request(`${service.url}/health`).catch(() => undefined);
-        if (health?.status !== 200) healthFailures += 1;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    })();
+    const poller = pollHealth(service.url);
     await timed('recycle_to_ready', async () => {
       service.child.kill('SIGUSR2');
       await service.waitForLog((line) => line.message === 'Worker replaced', STEP_TIMEOUT_MS);
       await service.waitForState('READY', STEP_TIMEOUT_MS);
     });
-    polling = false;
-    await poller;
-    expect(healthFailures).to.equal(0);
+    expect((await poller.stop()).failures).to.deep.equal([]);
     expect(statesLogged(service, mark)).not.to.include('QR_REQUIRED');
     expect((await postJson(`${service.url}/send`, { cliente_id: 51, to: TO, message: 'after recycle' })).status).to.equal(200);
   });

@@ -1,35 +1,10 @@
 // The real supervisor forking the real worker with the simulated driver, end to end over HTTP and signals.
 import { expect } from 'chai';
 import { postJson, request } from '../support/http.js';
+import { pollHealth } from '../support/health-poller.js';
 import { isAlive, startService, type ServiceProcess } from '../support/service-process.js';
 
 const SEND = { cliente_id: 51, to: '+54 9 11 2345-6789', message: 'Hola desde LeadMaster' };
-
-// Polls /health until stopped; every answer must be a 200.
-function pollHealth(url: string): { stop: () => Promise<{ count: number; failures: string[] }> } {
-  let running = true;
-  let count = 0;
-  const failures: string[] = [];
-  const loop = (async () => {
-    while (running) {
-      try {
-        const response = await request(`${url}/health`);
-        count += 1;
-        if (response.status !== 200) failures.push(`status ${response.status}`);
-      } catch (error) {
-        failures.push(String(error));
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return { count, failures };
-    },
-  };
-}
 
 function workerPids(service: ServiceProcess): number[] {
   return service

@@ -121,12 +121,16 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
+    // Stops the service cleanly if it still runs (its browser must not be writing while we delete), then
+    // removes the temporary sessions folder.
     async cleanup() {
       if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
         await exited;
+        clearTimeout(timer);
       }
-      if (!options.sessionsDir) await rm(sessionsDir, { recursive: true, force: true });
+      if (!options.sessionsDir) await rm(sessionsDir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }

@@ -17,7 +17,7 @@ const { Client, LocalAuth } = wwebjs;
 const AUTH_TIMEOUT_MS = 60_000;
 // How long closing the browser may take before its process tree is killed.
 export const DESTROY_TIMEOUT_MS = 10_000;
-const KILL_GRACE_MS = 2000;
+const KILL_GRACE_MS = 5000;
 const PROBE_TIMEOUT_MS = 5000;
 
 // Everything whatsapp-web.js writes lives in the tenant's folder: the Chromium profile (LocalAuth puts it in

@@ -36,6 +36,10 @@ export interface WhatsAppSimulator {
   sentMessages(): SimMessage[];
   failNextSend(reason?: string): void;
   hangNextSend(): void;
+  /** From the next page load (or link) on, the history sync that leads to 'ready' takes `ms`. */
+  setSyncDelay(ms: number): void;
+  /** The next send is recorded at once; its answer reaches the page after `ms`. */
+  delayNextSend(ms: number): void;
   markUnregistered(number: string): void;
   mapNumber(input: string, canonical: string): void;
   phoneLogout(): void;
@@ -73,6 +77,8 @@ export async function startWhatsAppSimulator(options: SimOptions = {}): Promise<
     sentMessages: () => phone.sentMessages(),
     failNextSend: (reason) => phone.failNextSend(reason),
     hangNextSend: () => phone.hangNextSend(),
+    delayNextSend: (ms) => phone.delayNextSend(ms),
+    setSyncDelay: (ms) => phone.setSyncDelay(ms),
     markUnregistered: (number) => phone.markUnregistered(number),
     mapNumber: (input, canonical) => phone.mapNumber(input, canonical),
     phoneLogout: () => phone.phoneLogout(),

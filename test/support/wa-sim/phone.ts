@@ -35,7 +35,7 @@ export interface PageLink {
 }
 
 export type SendOutcome =
-  | { readonly kind: 'sent'; readonly message: SimMessage }
+  | { readonly kind: 'sent'; readonly message: SimMessage; readonly answerAfterMs: number }
   | { readonly kind: 'failed'; readonly reason: string }
   | { readonly kind: 'hang' };
 
@@ -81,6 +81,8 @@ export class SimPhone {
   #nextConnectionId = 1;
   #failNext: string | undefined;
   #hangNext = false;
+  #delayNextMs = 0;
+  #syncDelayMs: number | undefined;
   #dropped = false;
   #closed = false;
 
@@ -261,6 +263,16 @@ export class SimPhone {
     this.#hangNext = true;
   }
 
+  /** From the next page load (or link) on, the history sync that leads to 'ready' takes `ms`. */
+  setSyncDelay(ms: number): void {
+    this.#syncDelayMs = ms;
+  }
+
+  /** The next send is recorded at once but its answer reaches the page only after `ms` (a slow network). */
+  delayNextSend(ms: number): void {
+    this.#delayNextMs = ms;
+  }
+
   send(token: string | undefined, to: string, body: string, id: string): SendOutcome {
     this.#assertDevice(token);
     if (this.#failNext !== undefined) {
@@ -274,7 +286,9 @@ export class SimPhone {
     }
     const message: SimMessage = { to, body, id, at: Date.now() };
     this.#messages.push(message);
-    return { kind: 'sent', message };
+    const answerAfterMs = this.#delayNextMs;
+    this.#delayNextMs = 0;
+    return { kind: 'sent', message, answerAfterMs };
   }
 
   sentMessages(): SimMessage[] {
@@ -309,8 +323,8 @@ export class SimPhone {
   // ---- helpers ------------------------------------------------------------------------------
 
   #account(): PageAccount {
-    const { phone, pushname, platform, syncDelayMs } = this.#options;
-    return { phone, pushname, platform, syncDelayMs };
+    const { phone, pushname, platform } = this.#options;
+    return { phone, pushname, platform, syncDelayMs: this.#syncDelayMs ?? this.#options.syncDelayMs };
   }
 
   #assertOnline(): void {

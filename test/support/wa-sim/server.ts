@@ -58,6 +58,7 @@ export async function startSimServer(cert: SimCertificate, phone: SimPhone, asse
         );
         if (outcome.kind === 'hang') return; // never answered; close() destroys the socket
         if (outcome.kind === 'failed') return sendJson(res, 500, { error: outcome.reason });
+        if (outcome.answerAfterMs > 0) await new Promise((resolve) => setTimeout(resolve, outcome.answerAfterMs));
         return sendJson(res, 200, { t: outcome.message.at });
       }
       case 'POST /__wa/logout': {
