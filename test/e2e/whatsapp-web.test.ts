@@ -67,9 +67,10 @@ describe('whatsapp-web.js driver end to end (real Chromium, simulated WhatsApp W
     const started = performance.now();
     service = await start();
     sessionsDir = service.sessionsDir;
-    await expectQrFromSimulator();
+    const qr = await expectQrFromSimulator();
     timings.start_to_qr = Math.round(performance.now() - started);
     expect(service.output()).to.contain('Scan this QR code');
+    expect(JSON.stringify(service.logs()), 'the raw QR must stay out of the JSON logs').not.to.contain(qr.split(',')[0]);
   });
 
   it('becomes READY once the phone scans, and shows the account', async () => {
