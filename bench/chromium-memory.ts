@@ -1,0 +1,262 @@
+// Memory of the Chromium that whatsapp-web.js keeps open for one session, per set of extra Chromium flags:
+// the real service (supervisor + worker + whatsapp-web.js) against the WhatsApp Web simulator, logged in by a
+// QR scan, measured once settled and again after a send. Each flag set must also keep the session working:
+// READY, a send WhatsApp records, and a restart on the same profile that is READY without a QR.
+// Usage: npx tsc -p tsconfig.json && node dist/bench/chromium-memory.js
+//   (BENCH_CHROMIUM_RUNS=3, BENCH_CHROMIUM_SETS=defaults,renderer-limit-1 to pick sets by name)
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { chromiumProcessesFor } from '../test/support/chromium-processes.js';
+import { postJson, request } from '../test/support/http.js';
+import { startService, type ServiceProcess } from '../test/support/service-process.js';
+import { startWhatsAppSimulator, type WhatsAppSimulator } from '../test/support/wa-sim/index.js';
+import { processMemory, treeMemory, type TreeMemory } from './support/process-memory.js';
+
+export interface FlagSet {
+  name: string;
+  // Appended to the service's own flags through CHROME_ARGS.
+  args: readonly string[];
+}
+
+// Each set is the defaults plus the flags named; 'defaults' is the baseline the others are compared with.
+export const FLAG_SETS: readonly FlagSet[] = [
+  { name: 'defaults', args: [] },
+  { name: 'renderer-limit-1', args: ['--renderer-process-limit=1'] },
+  { name: 'no-site-isolation-trials', args: ['--disable-site-isolation-trials'] },
+  { name: 'process-per-site', args: ['--process-per-site'] },
+  { name: 'v8-old-space-256', args: ['--js-flags=--max-old-space-size=256'] },
+  { name: 'no-spare-renderer', args: ['--disable-features=SpareRendererForSitePerProcess'] },
+  { name: 'network-in-process', args: ['--enable-features=NetworkServiceInProcess2'] },
+  { name: 'in-process-gpu', args: ['--in-process-gpu'] },
+  { name: 'no-zygote', args: ['--no-zygote'] },
+  { name: 'low-end-device', args: ['--enable-low-end-device-mode'] },
+  { name: 'v8-optimize-for-size', args: ['--js-flags=--optimize-for-size'] },
+];
+
+const STEP_TIMEOUT_MS = 60_000;
+const SETTLE_MS = 3000;
+const TO = '5491122334455';
+
+interface Sample {
+  processes: number;
+  pssKb: number;
+  rssKb: number;
+}
+
+interface RunResult {
+  ready: Sample;
+  sent: Sample;
+  workerRssKb: number;
+  supervisorRssKb: number;
+  startToReadyMs: number;
+  sendMs: number;
+  // Process count by Chromium process type, after the send.
+  kinds: Record<string, number>;
+}
+
+export interface FlagSetResult {
+  set: FlagSet;
+  runs: RunResult[];
+  // Why the set failed (a run or the restart check), if it did.
+  problem?: string;
+}
+
+function sample(tree: TreeMemory): Sample {
+  return { processes: tree.processes.length, pssKb: tree.pssKb, rssKb: tree.rssKb };
+}
+
+function countKinds(tree: TreeMemory): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  for (const found of tree.processes) kinds[found.kind] = (kinds[found.kind] ?? 0) + 1;
+  return kinds;
+}
+
+function logField(service: ServiceProcess, message: string, field: string): number {
+  const line = service.logs().find((candidate) => candidate.message === message);
+  const value = line?.[field];
+  if (typeof value !== 'number') throw new Error(`The service logged no "${message}" line with a numeric ${field}`);
+  return value;
+}
+
+function rssKb(pid: number | undefined, what: string): number {
+  const found = pid === undefined ? undefined : processMemory(pid);
+  if (!found) throw new Error(`Could not read the memory of the ${what} (pid ${String(pid)}): it is not running`);
+  return found.rssKb;
+}
+
+function start(sim: WhatsAppSimulator, set: FlagSet, sessionsDir?: string): Promise<ServiceProcess> {
+  return startService({
+    ...(sessionsDir === undefined ? {} : { sessionsDir }),
+    // The flags under test go where SERVER_FLAGS would put them: before the simulator's routing flags.
+    env: { WA_DRIVER: 'whatsapp-web.js', CHROME_ARGS: JSON.stringify([...set.args, ...sim.chromeArgs]), LOG_LEVEL: 'info' },
+  });
+}
+
+// Stops the service and checks it left no Chromium on its profile; kills (by pid) any it did leave.
+async function stopCleanly(service: ServiceProcess): Promise<void> {
+  const code = await service.stop('SIGTERM');
+  const left = chromiumProcessesFor(service.sessionsDir);
+  for (const { pid } of left) process.kill(pid, 'SIGKILL');
+  if (code !== 0) throw new Error(`The service exited with ${String(code)} on SIGTERM, expected 0`);
+  if (left.length > 0) throw new Error(`The service left ${left.length} Chromium processes running after SIGTERM`);
+}
+
+async function loginByQr(service: ServiceProcess, sim: WhatsAppSimulator): Promise<void> {
+  await service.waitForState('QR_REQUIRED', STEP_TIMEOUT_MS);
+  const { body } = await request(`${service.url}/qr-code`);
+  if (typeof body.qr_code !== 'string') throw new Error(`GET /qr-code answered no QR: ${JSON.stringify(body)}`);
+  sim.scan(body.qr_code);
+  await service.waitForState('READY', STEP_TIMEOUT_MS);
+}
+
+async function sendOne(service: ServiceProcess, sim: WhatsAppSimulator): Promise<number> {
+  const before = sim.sentMessages().length;
+  const started = performance.now();
+  const sent = await postJson(`${service.url}/send`, { cliente_id: 51, to: TO, message: 'memory benchmark' });
+  const elapsed = performance.now() - started;
+  if (sent.status !== 200) throw new Error(`POST /send answered ${sent.status}: ${JSON.stringify(sent.body)}`);
+  const recorded = sim.sentMessages().slice(before);
+  if (recorded.length !== 1 || recorded[0]?.id !== sent.body.message_id || recorded[0]?.to !== `${TO}@c.us`) {
+    throw new Error(`WhatsApp did not record the send as answered (${JSON.stringify(sent.body)}): ${JSON.stringify(recorded)}`);
+  }
+  return elapsed;
+}
+
+// A second start on the saved profile must come back READY without asking for a QR.
+async function checkRestart(sim: WhatsAppSimulator, set: FlagSet, sessionsDir: string): Promise<void> {
+  const restarted = await start(sim, set, sessionsDir);
+  try {
+    await restarted.waitForState('READY', STEP_TIMEOUT_MS);
+    const states = restarted.logs().filter((line) => line.message === 'WhatsApp state').map((line) => line.state);
+    if (states.includes('QR_REQUIRED')) throw new Error('The restart on the saved profile asked for a QR');
+    await stopCleanly(restarted);
+  } finally {
+    await restarted.cleanup();
+  }
+}
+
+async function measureRun(sim: WhatsAppSimulator, set: FlagSet, withRestart: boolean): Promise<RunResult> {
+  const started = performance.now();
+  const service = await start(sim, set);
+  try {
+    await loginByQr(service, sim);
+    const startToReadyMs = performance.now() - started;
+    const browserPid = logField(service, 'Worker launched a browser', 'browser_pid');
+    const workerPid = logField(service, 'Worker ready for calls', 'worker_pid');
+    await sleep(SETTLE_MS);
+    const ready = sample(treeMemory(browserPid));
+    const sendMs = await sendOne(service, sim);
+    await sleep(1000);
+    const afterSend = treeMemory(browserPid);
+    const result: RunResult = {
+      ready,
+      sent: sample(afterSend),
+      workerRssKb: rssKb(workerPid, 'worker'),
+      supervisorRssKb: rssKb(service.child.pid, 'supervisor'),
+      startToReadyMs,
+      sendMs,
+      kinds: countKinds(afterSend),
+    };
+    await stopCleanly(service);
+    if (withRestart) await checkRestart(sim, set, service.sessionsDir);
+    return result;
+  } finally {
+    await service.cleanup();
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+const mb = (kb: number): string => (kb / 1024).toFixed(0);
+
+function printTable(results: readonly FlagSetResult[]): void {
+  const baseline = results.find((result) => result.set.name === 'defaults' && result.problem === undefined);
+  const baselinePss = baseline ? median(baseline.runs.map((run) => run.sent.pssKb)) : undefined;
+  const header = ['flag set', 'runs', 'procs', 'PSS ready', 'PSS sent', 'RSS sent', 'dPSS', 'worker RSS', 'superv RSS', 'ready s', 'send ms'];
+  const rows = results.map((result): string[] => {
+    const { runs } = result;
+    const m = (pick: (run: RunResult) => number): number => median(runs.map(pick));
+    if (result.problem !== undefined && runs.length === 0) return [result.set.name, '0', `FAILED: ${result.problem}`];
+    const pss = m((run) => run.sent.pssKb);
+    return [
+      result.set.name,
+      String(runs.length),
+      String(m((run) => run.sent.processes)),
+      mb(m((run) => run.ready.pssKb)),
+      mb(pss),
+      mb(m((run) => run.sent.rssKb)),
+      baselinePss === undefined ? '-' : `${pss >= baselinePss ? '+' : ''}${mb(pss - baselinePss)}`,
+      mb(m((run) => run.workerRssKb)),
+      mb(m((run) => run.supervisorRssKb)),
+      (m((run) => run.startToReadyMs) / 1000).toFixed(1),
+      m((run) => run.sendMs).toFixed(0),
+      ...(result.problem === undefined ? [] : [`FAILED: ${result.problem}`]),
+    ];
+  });
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (column < 11 ? (row[column] ?? '').length : 0))));
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, column) => (column === 0 || column >= header.length ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+  console.log(`Chromium memory per flag set (medians; MB; Chromium tree measured ${SETTLE_MS / 1000} s after READY and 1 s after one send):`);
+  console.log(`  ${line(header)}`);
+  for (const row of rows) console.log(`  ${line(row)}`);
+  console.log('  Chromium processes after the send (first run):');
+  for (const result of results) {
+    const kinds = result.runs[0]?.kinds;
+    if (kinds) console.log(`    ${result.set.name}: ${Object.entries(kinds).map(([kind, count]) => `${kind} ${count}`).join(', ')}`);
+  }
+  console.log('');
+}
+
+export interface ChromiumMemoryOptions {
+  flagSets?: readonly FlagSet[];
+  runs?: number;
+}
+
+function optionsFromEnv(): ChromiumMemoryOptions {
+  const runs = Number(process.env.BENCH_CHROMIUM_RUNS ?? 3);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`BENCH_CHROMIUM_RUNS must be a positive integer, got ${process.env.BENCH_CHROMIUM_RUNS}`);
+  const names = process.env.BENCH_CHROMIUM_SETS?.split(',').filter((name) => name !== '');
+  if (!names) return { runs };
+  const unknown = names.filter((name) => !FLAG_SETS.some((set) => set.name === name));
+  if (unknown.length > 0) {
+    throw new Error(`BENCH_CHROMIUM_SETS names unknown flag sets (${unknown.join(', ')}); known: ${FLAG_SETS.map((set) => set.name).join(', ')}`);
+  }
+  return { runs, flagSets: FLAG_SETS.filter((set) => names.includes(set.name)) };
+}
+
+// Measures every flag set `runs` times, one run at a time (never in parallel: the numbers would mix), and
+// checks the restart on each set's first run. A set that breaks the session is reported, not fatal.
+export async function benchChromiumMemory(options: ChromiumMemoryOptions = optionsFromEnv()): Promise<FlagSetResult[]> {
+  const { flagSets = FLAG_SETS, runs = 3 } = options;
+  const sim = await startWhatsAppSimulator({ qrRotateMs: 60_000 });
+  const results: FlagSetResult[] = [];
+  try {
+    for (const set of flagSets) {
+      const result: FlagSetResult = { set, runs: [] };
+      results.push(result);
+      for (let run = 0; run < runs; run += 1) {
+        try {
+          result.runs.push(await measureRun(sim, set, run === 0));
+        } catch (error) {
+          result.problem = error instanceof Error ? error.message : String(error);
+          break;
+        }
+      }
+      const unknownModules = sim.unknownModules();
+      if (unknownModules.length > 0) result.problem ??= `whatsapp-web.js asked for unknown modules: ${unknownModules.join(', ')}`;
+    }
+  } finally {
+    await sim.close();
+  }
+  printTable(results);
+  return results;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await benchChromiumMemory();
+}
