@@ -50,8 +50,10 @@ interface RunResult {
   supervisorRssKb: number;
   startToReadyMs: number;
   sendMs: number;
-  // Process count by Chromium process type, after the send.
-  kinds: Record<string, number>;
+  // Process count and PSS by Chromium process type, after the send.
+  kinds: Record<string, { count: number; pssKb: number }>;
+  // Why the restart on the saved profile failed, when it was checked and did.
+  restartProblem?: string;
 }
 
 export interface FlagSetResult {
@@ -65,9 +67,13 @@ function sample(tree: TreeMemory): Sample {
   return { processes: tree.processes.length, pssKb: tree.pssKb, rssKb: tree.rssKb };
 }
 
-function countKinds(tree: TreeMemory): Record<string, number> {
-  const kinds: Record<string, number> = {};
-  for (const found of tree.processes) kinds[found.kind] = (kinds[found.kind] ?? 0) + 1;
+function byKind(tree: TreeMemory): RunResult['kinds'] {
+  const kinds: RunResult['kinds'] = {};
+  for (const found of tree.processes) {
+    const total = (kinds[found.kind] ??= { count: 0, pssKb: 0 });
+    total.count += 1;
+    total.pssKb += found.pssKb;
+  }
   return kinds;
 }
 
@@ -155,10 +161,14 @@ async function measureRun(sim: WhatsAppSimulator, set: FlagSet, withRestart: boo
       supervisorRssKb: rssKb(service.child.pid, 'supervisor'),
       startToReadyMs,
       sendMs,
-      kinds: countKinds(afterSend),
+      kinds: byKind(afterSend),
     };
     await stopCleanly(service);
-    if (withRestart) await checkRestart(sim, set, service.sessionsDir);
+    if (withRestart) {
+      await checkRestart(sim, set, service.sessionsDir).catch((error: unknown) => {
+        result.restartProblem = error instanceof Error ? error.message : String(error);
+      });
+    }
     return result;
   } finally {
     await service.cleanup();
@@ -204,10 +214,12 @@ function printTable(results: readonly FlagSetResult[]): void {
   console.log(`Chromium memory per flag set (medians; MB; Chromium tree measured ${SETTLE_MS / 1000} s after READY and 1 s after one send):`);
   console.log(`  ${line(header)}`);
   for (const row of rows) console.log(`  ${line(row)}`);
-  console.log('  Chromium processes after the send (first run):');
+  console.log('  Chromium processes after the send, by type: count (PSS MB), first run:');
   for (const result of results) {
     const kinds = result.runs[0]?.kinds;
-    if (kinds) console.log(`    ${result.set.name}: ${Object.entries(kinds).map(([kind, count]) => `${kind} ${count}`).join(', ')}`);
+    if (!kinds) continue;
+    const described = Object.entries(kinds).map(([kind, total]) => `${kind} ${total.count} (${mb(total.pssKb)})`);
+    console.log(`    ${result.set.name}: ${described.join(', ')}`);
   }
   console.log('');
 }
@@ -239,15 +251,18 @@ export async function benchChromiumMemory(options: ChromiumMemoryOptions = optio
     for (const set of flagSets) {
       const result: FlagSetResult = { set, runs: [] };
       results.push(result);
+      const knownUnknown = sim.unknownModules().length;
       for (let run = 0; run < runs; run += 1) {
         try {
-          result.runs.push(await measureRun(sim, set, run === 0));
+          const measured = await measureRun(sim, set, run === 0);
+          result.runs.push(measured);
+          if (measured.restartProblem !== undefined) result.problem = `restart: ${measured.restartProblem}`;
         } catch (error) {
           result.problem = error instanceof Error ? error.message : String(error);
           break;
         }
       }
-      const unknownModules = sim.unknownModules();
+      const unknownModules = sim.unknownModules().slice(knownUnknown);
       if (unknownModules.length > 0) result.problem ??= `whatsapp-web.js asked for unknown modules: ${unknownModules.join(', ')}`;
     }
   } finally {

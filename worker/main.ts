@@ -83,8 +83,9 @@ function main(): void {
       await session.disconnect(params);
       return null;
     },
+    // Answers at once: the session moves to INIT before this answer leaves, and the caller polls /status.
     connect: async () => {
-      await session.connect();
+      void session.connect();
       return null;
     },
     ping: async () => {

@@ -23,9 +23,10 @@ function readKb(file: string, field: string): number | undefined {
   return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
-// A process's type from its Chromium switches; the browser process has no --type.
+// A process's type from its Chromium switches; the browser process has no --type. Chromium's children
+// rewrite their command line as one space-separated string, so split on both.
 export function chromiumKind(pid: number): string {
-  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
   const value = (name: string): string | undefined => args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
   const type = value('type');
   if (type === undefined) return 'browser';

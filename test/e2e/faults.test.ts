@@ -9,6 +9,7 @@ import { chromiumProcessesFor } from '../support/chromium-processes.js';
 import { pollHealth, type HealthPoll } from '../support/health-poller.js';
 import { postJson, request } from '../support/http.js';
 import { isAlive, startService, type ServiceProcess } from '../support/service-process.js';
+import { requireChromium } from '../support/require-chromium.js';
 import { startWhatsAppSimulator, type WhatsAppSimulator } from '../support/wa-sim/index.js';
 
 const STEP_TIMEOUT_MS = 45_000;
@@ -35,6 +36,7 @@ async function timedMs(work: () => Promise<unknown>): Promise<number> {
 
 describe('faults on the real stack (real Chromium, simulated WhatsApp Web)', function () {
   this.timeout(STEP_TIMEOUT_MS);
+  before(() => requireChromium());
   const timings: Record<string, number> = {};
 
   after(() => {

@@ -5,6 +5,7 @@ import { postJson, request } from '../support/http.js';
 import { chromiumProcessesFor } from '../support/chromium-processes.js';
 import { pollHealth } from '../support/health-poller.js';
 import { startService, type ServiceProcess } from '../support/service-process.js';
+import { requireChromium } from '../support/require-chromium.js';
 import { startWhatsAppSimulator, type WhatsAppSimulator } from '../support/wa-sim/index.js';
 
 const TO = '5491122334455';
@@ -49,6 +50,7 @@ describe('whatsapp-web.js driver end to end (real Chromium, simulated WhatsApp W
   }
 
   before(async () => {
+    requireChromium();
     sim = await startWhatsAppSimulator({ qrRotateMs: 60_000 });
   });
 

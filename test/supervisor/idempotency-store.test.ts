@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
+import { rejectionOf } from '../support/promises.js';
 import { AppError } from '../../shared/errors.js';
 import { IdempotencyStore, type Claim, type StoredResponse } from '../../supervisor/idempotency-store.js';
 
@@ -22,15 +23,6 @@ function expectReplay(claim: Claim): StoredResponse {
   return claim.response;
 }
 
-// Attach at once so the rejection is never unhandled while the test goes on.
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  return expect.fail('expected the promise to reject');
-}
 
 // Resolves with 'settled' if the promise settles within ms, else 'pending'.
 function settlesWithin(promise: Promise<unknown>, ms: number): Promise<'settled' | 'pending'> {

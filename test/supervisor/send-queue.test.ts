@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
+import { rejectionOf } from '../support/promises.js';
 import { AppError, type ErrorCode } from '../../shared/errors.js';
 import { SendQueue } from '../../supervisor/send-queue.js';
 
@@ -19,15 +20,6 @@ function gate(): Gate {
   return { promise, open };
 }
 
-// Attach at once so the rejection is never unhandled while the test goes on.
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  return expect.fail('expected the promise to reject');
-}
 
 function expectAppError(error: unknown, code: ErrorCode): AppError {
   if (!(error instanceof AppError)) return expect.fail(`expected an AppError ${code}, got ${String(error)}`);

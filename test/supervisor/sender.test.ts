@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
+import { rejectionOf } from '../support/promises.js';
 import { AppError, type ErrorCode } from '../../shared/errors.js';
 import type { SendParams, SendResult } from '../../shared/protocol.js';
 import { IdempotencyStore } from '../../supervisor/idempotency-store.js';
@@ -40,15 +41,6 @@ function fakeWorker(): FakeWorker {
   return worker;
 }
 
-// Attach at once so the rejection is never unhandled while the test goes on.
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  return expect.fail('expected the promise to reject');
-}
 
 // Polls until the condition holds (mocha's timeout ends a wait that never does).
 async function until(condition: () => boolean): Promise<void> {

@@ -7,6 +7,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import wwebjs from 'whatsapp-web.js';
+import { requireChromium } from '../support/require-chromium.js';
 import { startWhatsAppSimulator, type WhatsAppSimulator } from '../support/wa-sim/index.js';
 
 const { Client, LocalAuth } = wwebjs;
@@ -157,13 +158,14 @@ describe('wa-sim: whatsapp-web.js 1.34.7 in Chromium against the WhatsApp Web si
   let sessionDir: string;
   const clients: WAClient[] = [];
   const measurements: Record<string, string> = {};
+  let chromiumPath = '';
 
   function newClient(): { client: WAClient; log: EventLog } {
     const client = new Client({
       authStrategy: new LocalAuth({ dataPath }),
       webVersionCache: { type: 'local', path: path.join(dataPath, 'wwebjs-cache') },
       puppeteer: {
-        executablePath: '/usr/bin/chromium',
+        executablePath: chromiumPath,
         headless: true,
         args: [
           '--no-sandbox',
@@ -189,6 +191,7 @@ describe('wa-sim: whatsapp-web.js 1.34.7 in Chromium against the WhatsApp Web si
   }
 
   before(async () => {
+    chromiumPath = requireChromium();
     sim = await startWhatsAppSimulator({ qrRotateMs: QR_ROTATE_MS, phone: PHONE, pushname: PUSHNAME, platform: PLATFORM });
     sessionsDir = await mkdtemp(path.join(os.tmpdir(), 'wa-sim-sessions-'));
     dataPath = path.join(sessionsDir, 'cliente_1');
