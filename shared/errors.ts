@@ -102,7 +102,7 @@ export const ERRORS = {
   SEND_OUTCOME_UNKNOWN: {
     status: 502,
     message: 'The worker stopped while sending; the message may or may not have been sent',
-    description: 'The worker process exited during the send. Check the recipient before sending again.',
+    description: 'The worker or its browser went away during the send. Check the recipient before sending again.',
   },
   WORKER_UNAVAILABLE: {
     status: 503,

@@ -24,6 +24,9 @@ export interface WorkerSessionOptions {
   reconnectMaxMs?: number;
 }
 
+// How long a disconnect lets sends in flight finish before closing the client.
+const DISCONNECT_DRAIN_MS = 10_000;
+
 // WhatsApp Web connection states that whatsapp-web.js reports as a disconnect.
 const DISCONNECTING_STATES = new Set(['CONFLICT', 'UNLAUNCHED', 'UNPAIRED', 'UNPAIRED_IDLE']);
 
@@ -53,8 +56,9 @@ export class WorkerSession {
     if (this.#driver || this.#closing) return;
     this.#setState('INIT', null);
     this.#everReady = false;
-    const driver = this.#options.createDriver((event) => {
-      if (this.#driver === driver) this.#onDriverEvent(event);
+    // Events of a replaced client are dropped, but a browser it launches late must still be known (to kill).
+    const driver = this.#options.createDriver.create((event) => {
+      if (this.#driver === driver || event.type === 'browser') this.#onDriverEvent(event);
     });
     this.#driver = driver;
     try {
@@ -96,17 +100,22 @@ export class WorkerSession {
     return this.#track(() => this.#readyDriver().getAccountInfo());
   }
 
-  // Closes the WhatsApp connection; with logout the device is unlinked and the saved login deleted.
+  // Closes the WhatsApp connection; with logout the device is unlinked and the saved login deleted. New
+  // sends are refused at once (DISCONNECTED); sends in flight may finish first, so none is cut off midway.
   async disconnect(options: { logout: boolean }): Promise<void> {
     this.#cancelReconnect();
     const driver = this.#driver;
     this.#driver = undefined;
     this.#qr = undefined;
-    if (driver) {
-      if (options.logout) await driver.logout();
-      else await driver.destroy();
-    }
     this.#setState('DISCONNECTED', options.logout ? 'LOGOUT_REQUESTED' : 'DISCONNECT_REQUESTED');
+    await this.#drain(DISCONNECT_DRAIN_MS);
+    if (driver && options.logout) await driver.logout();
+    else if (driver) await driver.destroy();
+    else if (options.logout) {
+      // No client to unlink with: delete the saved login here; the phone lists the device until removed there.
+      this.#options.logger.warn('Logout without a running client: the saved login is deleted, but the phone still lists this device until it is removed there');
+      await this.#options.createDriver.forgetLogin();
+    }
   }
 
   // Brings a DISCONNECTED session back; a no-op while a client is running.

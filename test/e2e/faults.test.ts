@@ -119,9 +119,15 @@ describe('faults on the real stack (real Chromium, simulated WhatsApp Web)', fun
       timings.worker_sigkill_to_ready = await timedMs(() => expectRecovered(browser));
     });
 
-    it('Chromium killed: the worker notices and the session is READY again without QR', async () => {
+    it('Chromium killed mid-send: the send is reported as outcome unknown, and READY again without QR', async () => {
       const browser = latest(service, 'Worker launched a browser', 'browser_pid');
+      sim.hangNextSend();
+      const pending = postJson(`${service.url}/send`, SEND);
+      await new Promise((resolve) => setTimeout(resolve, 300));
       process.kill(browser, 'SIGKILL');
+      const answer = await pending;
+      expect(answer.status, JSON.stringify(answer.body)).to.equal(502);
+      expect(answer.body.code).to.equal('SEND_OUTCOME_UNKNOWN');
       timings.chromium_kill_to_ready = await timedMs(async () => {
         await service.waitForLog((line) => line.message === 'WhatsApp state' && line.reason === 'BROWSER_CLOSED', STEP_TIMEOUT_MS);
         await expectRecovered(browser);

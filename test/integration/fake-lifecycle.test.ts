@@ -94,4 +94,15 @@ describe('service with the simulated driver (real processes)', function () {
     expect(health.body.worker).to.deep.include({ restarts: 1, status: 'RUNNING' });
     expect(await service.stop('SIGINT')).to.equal(0);
   });
+
+  it('deletes the saved login when a logout is asked for after a plain disconnect', async () => {
+    service = await startService({ env: { FAKE_SCAN_DELAY_MS: '100' } });
+    await service.waitForState('READY');
+    expect((await request(`${service.url}/disconnect`, { method: 'POST' })).status).to.equal(200);
+    const loggedOut = await postJson(`${service.url}/disconnect`, { logout: true });
+    expect(loggedOut.body).to.deep.equal({ ok: true, message: 'WhatsApp session logged out; the saved login was deleted' });
+    await request(`${service.url}/connect`, { method: 'POST' });
+    await service.waitForState('QR_REQUIRED');
+    expect(await service.stop('SIGTERM')).to.equal(0);
+  });
 });

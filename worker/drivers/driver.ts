@@ -31,4 +31,8 @@ export interface WhatsAppDriver {
   destroy(): Promise<void>;
 }
 
-export type DriverFactory = (listener: DriverListener) => WhatsAppDriver;
+export interface DriverFactory {
+  create(listener: DriverListener): WhatsAppDriver;
+  // Deletes the saved login while no client runs (a logout asked for after a plain disconnect).
+  forgetLogin(): Promise<void>;
+}

@@ -25,6 +25,10 @@ export const FAKE_OUTBOX_FILE = 'fake-outbox.jsonl';
 // A saved login restores quickly, but not synchronously, as a real client would.
 const RESTORE_DELAY_MS = 50;
 
+export async function forgetFakeLogin(sessionDir: string): Promise<void> {
+  await rm(path.join(sessionDir, LOGIN_FILE), { force: true });
+}
+
 interface SavedLogin {
   phone: string;
   pushname: string;
@@ -84,7 +88,7 @@ export class FakeDriver implements WhatsAppDriver {
   }
 
   async logout(): Promise<void> {
-    await rm(this.#loginPath, { force: true });
+    await forgetFakeLogin(this.#options.sessionDir);
     this.#login = undefined;
     await this.destroy();
   }

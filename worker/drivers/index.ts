@@ -2,23 +2,29 @@
 import { sessionDir, type Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logger.js';
 import type { DriverFactory } from './driver.js';
-import { FakeDriver } from './fake.js';
-import { createWwebjsDriver } from './wwebjs.js';
+import { FakeDriver, forgetFakeLogin } from './fake.js';
+import { createWwebjsDriver, forgetWwebjsLogin } from './wwebjs.js';
 
 export function driverFactory(config: Config, logger: Logger): DriverFactory {
   switch (config.driver) {
     case 'fake':
-      return (listener) =>
-        new FakeDriver(
-          {
-            clienteId: config.clienteId,
-            sessionDir: sessionDir(config),
-            scanDelayMs: config.fakeScanDelayMs,
-            qrRotateMs: config.fakeQrRotateMs,
-          },
-          listener,
-        );
+      return {
+        create: (listener) =>
+          new FakeDriver(
+            {
+              clienteId: config.clienteId,
+              sessionDir: sessionDir(config),
+              scanDelayMs: config.fakeScanDelayMs,
+              qrRotateMs: config.fakeQrRotateMs,
+            },
+            listener,
+          ),
+        forgetLogin: () => forgetFakeLogin(sessionDir(config)),
+      };
     case 'whatsapp-web.js':
-      return (listener) => createWwebjsDriver(config, logger, listener);
+      return {
+        create: (listener) => createWwebjsDriver(config, logger, listener),
+        forgetLogin: () => forgetWwebjsLogin(config),
+      };
   }
 }

@@ -27,6 +27,14 @@ export function wwebjsPaths(config: Pick<Config, 'sessionsDir' | 'clienteId'>): 
   return { dataPath, profile: path.join(dataPath, 'session'), webCache: path.join(dataPath, 'wwebjs-cache') };
 }
 
+// The saved login is the Chromium profile LocalAuth keeps.
+export async function forgetWwebjsLogin(config: Pick<Config, 'sessionsDir' | 'clienteId'>): Promise<void> {
+  await rm(wwebjsPaths(config).profile, { recursive: true, force: true, maxRetries: 4 });
+}
+
+// Errors that mean the browser or page went away mid-call: whether WhatsApp got the message is unknown.
+const BROWSER_GONE = /Target closed|Session closed|detached Frame|Execution context was destroyed|Protocol error|Connection closed/i;
+
 export function createWwebjsDriver(config: Config, logger: Logger, listener: DriverListener): WhatsAppDriver {
   return new WwebjsDriver(config, logger, listener);
 }
@@ -124,8 +132,17 @@ class WwebjsDriver implements WhatsAppDriver {
     if (!numberId) {
       throw new AppError('NUMBER_NOT_ON_WHATSAPP', { message: `The number ${to} is not on WhatsApp; nothing was sent` });
     }
-    const message = await client.sendMessage(numberId._serialized, body);
-    return { messageId: message.id._serialized };
+    try {
+      const message = await client.sendMessage(numberId._serialized, body);
+      return { messageId: message.id._serialized };
+    } catch (error) {
+      const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
+      if (!BROWSER_GONE.test(text)) throw error;
+      throw new AppError('SEND_OUTCOME_UNKNOWN', {
+        message: 'The browser went away while sending; the message may or may not have been sent',
+        cause: error,
+      });
+    }
   }
 
   async getAccountInfo(): Promise<AccountInfo> {
@@ -178,7 +195,7 @@ class WwebjsDriver implements WhatsAppDriver {
     }
     // whatsapp-web.js deletes the profile itself after a logout, but without waiting; finish it here so
     // the next client cannot start on a half-deleted profile.
-    if (this.#loggedOut) await rm(this.#paths.profile, { recursive: true, force: true, maxRetries: 4 });
+    if (this.#loggedOut) await forgetWwebjsLogin(this.#config);
   }
 
   #requireClient(): wwebjs.Client {
