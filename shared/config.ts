@@ -27,6 +27,7 @@ export interface Config {
   readonly initTimeoutMs: number;
   readonly restartMaxFailures: number;
   readonly restartWindowMs: number;
+  readonly memoryLimitMb: number;
   readonly maxPendingCalls: number;
   readonly sendMinIntervalMs: number;
   readonly sendQueueMax: number;
@@ -60,6 +61,7 @@ const DEFAULTS = {
   INIT_TIMEOUT_MS: 5 * 60_000,
   RESTART_MAX_FAILURES: 10,
   RESTART_WINDOW_MS: 15 * 60_000,
+  MEMORY_LIMIT_MB: 2048,
   MAX_PENDING_CALLS: 100,
   SEND_MIN_INTERVAL_MS: 0,
   SEND_QUEUE_MAX: 100,
@@ -163,6 +165,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     initTimeoutMs: read('INIT_TIMEOUT_MS', integerIn(1000, 3_600_000, '300000'), DEFAULTS.INIT_TIMEOUT_MS),
     restartMaxFailures: read('RESTART_MAX_FAILURES', integerIn(1, 1000, '10'), DEFAULTS.RESTART_MAX_FAILURES),
     restartWindowMs: read('RESTART_WINDOW_MS', integerIn(1000, 24 * 3_600_000, '900000'), DEFAULTS.RESTART_WINDOW_MS),
+    memoryLimitMb: read('MEMORY_LIMIT_MB', integerIn(0, 1_000_000, '2048'), DEFAULTS.MEMORY_LIMIT_MB),
     maxPendingCalls: read('MAX_PENDING_CALLS', integerIn(1, 100_000, '100'), DEFAULTS.MAX_PENDING_CALLS),
     sendMinIntervalMs: read('SEND_MIN_INTERVAL_MS', integerIn(0, 3_600_000, '1000'), DEFAULTS.SEND_MIN_INTERVAL_MS),
     sendQueueMax: read('SEND_QUEUE_MAX', integerIn(1, 100_000, '100'), DEFAULTS.SEND_QUEUE_MAX),

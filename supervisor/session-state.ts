@@ -14,6 +14,8 @@ export interface SessionSnapshot {
     readonly status: WorkerStatus;
     readonly pid: number | null;
     readonly restarts: number;
+    // PSS of the worker and its browser tree at the last heartbeat, MB.
+    readonly memoryMb: number | null;
   };
 }
 
@@ -31,7 +33,7 @@ export class SessionStateStore {
       state: 'INIT',
       since: now().toISOString(),
       lastDisconnectReason: null,
-      worker: Object.freeze({ status: 'STARTING', pid: null, restarts: 0 }),
+      worker: Object.freeze({ status: 'STARTING', pid: null, restarts: 0, memoryMb: null }),
     });
   }
 

@@ -8,6 +8,7 @@ import type { Config } from '../shared/config.js';
 import { AppError } from '../shared/errors.js';
 import { ipcChannel } from '../shared/ipc-channel.js';
 import { describeError, type Logger } from '../shared/logger.js';
+import { treePssMb } from '../shared/process-memory.js';
 import { killBrowserTree } from '../shared/process-tree.js';
 import { parseEvent, type AccountInfo, type SendParams, type SendResult, type WorkerMethods } from '../shared/protocol.js';
 import { RpcClient } from '../shared/rpc.js';
@@ -231,7 +232,10 @@ export class WorkerHost implements SessionService {
       heartbeat: new Heartbeat({
         intervalMs: this.#config.heartbeatIntervalMs,
         misses: HEARTBEAT_MISSES,
-        ping: () => rpc.call('ping', null, { timeoutMs: this.#config.heartbeatTimeoutMs }),
+        ping: async () => {
+          await rpc.call('ping', null, { timeoutMs: this.#config.heartbeatTimeoutMs });
+          this.#checkMemory(handle);
+        },
         onHung: (why) => {
           if (handle === this.#worker) void this.#replace(`the worker stopped answering: ${why}`, { graceMs: 0, fault: true, kill: true });
         },
@@ -304,7 +308,7 @@ export class WorkerHost implements SessionService {
     if (handle.stopping) return;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     this.#logger.error('Worker exited unexpectedly', { worker_pid: handle.pid, code, signal });
-    this.store.setWorker({ status: 'BACKOFF', pid: null });
+    this.store.setWorker({ status: 'BACKOFF', pid: null, memoryMb: null });
     this.store.setState('INIT');
     void handle.exited.then(() => this.#afterFault(`the worker exited (${how})`));
   }
@@ -356,6 +360,19 @@ export class WorkerHost implements SessionService {
     }, decision.delayMs);
   }
 
+  // Measured at each heartbeat (a few small /proc reads every HEARTBEAT_INTERVAL_MS, never per request). Over
+  // MEMORY_LIMIT_MB the worker is recycled like on SIGUSR2: sends in flight finish, the login is kept.
+  #checkMemory(handle: WorkerHandle): void {
+    if (handle !== this.#worker || handle.pid === null) return;
+    const memoryMb = treePssMb(handle.pid);
+    if (memoryMb !== this.store.snapshot.worker.memoryMb) this.store.setWorker({ memoryMb });
+    const limit = this.#config.memoryLimitMb;
+    if (limit > 0 && memoryMb > limit && !this.#replacing) {
+      this.#logger.warn('The worker uses more memory than allowed; recycling it', { memory_mb: memoryMb, limit_mb: limit });
+      void this.#replace(`memory ${memoryMb} MB over MEMORY_LIMIT_MB=${limit}`, { graceMs: this.#config.shutdownGraceMs, fault: false, kill: false });
+    }
+  }
+
   #cancelRestart(): void {
     clearTimeout(this.#restartTimer);
     this.#restartTimer = undefined;
@@ -401,6 +418,6 @@ export class WorkerHost implements SessionService {
     }
     await handle.exited;
     if (this.#worker === handle) this.#worker = undefined;
-    this.store.setWorker({ pid: null });
+    this.store.setWorker({ pid: null, memoryMb: null });
   }
 }

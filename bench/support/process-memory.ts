@@ -1,9 +1,7 @@
-// Reads a process's memory from /proc (Linux only). RSS counts every shared page in full for each process
-// that maps it; PSS splits each shared page among its sharers, so it sums honestly over a tree of processes
-// (Chromium's zygote children share most of their code). PSS of file pages (the Chromium binary, fonts) is
-// also split with any other Chromium on the host, so it moves when other browsers start or stop; the
-// anonymous part (heaps, V8, caches) is shared only within the tree and does not.
+// Per-process memory of a Chromium tree for the memory benchmark: shared/process-memory.ts plus the
+// Chromium process type of each.
 import { readdirSync, readFileSync } from 'node:fs';
+import { processMemory as readMemory } from '../../shared/process-memory.js';
 import { processTree } from '../../shared/process-tree.js';
 
 export interface ProcessMemory {
@@ -23,11 +21,6 @@ export interface TreeMemory {
   pssAnonKb: number;
 }
 
-function readKb(text: string, field: string): number | undefined {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
-  return match?.[1] === undefined ? undefined : Number(match[1]);
-}
-
 function commandLine(pid: number): string[] {
   // Chromium's children rewrite their command line as one space-separated string: split on both.
   return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
@@ -44,18 +37,10 @@ export function chromiumKind(pid: number): string {
   return subType === undefined ? type : `${type}:${subType.replace('.mojom.', '.')}`;
 }
 
-// One process's memory, or undefined when it ended (or turned into a zombie) while we looked.
+// One process's memory and type, or undefined when it ended while we looked.
 export function processMemory(pid: number, kind: (pid: number) => string = () => 'process'): ProcessMemory | undefined {
-  try {
-    const rssKb = readKb(readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS');
-    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const pssKb = readKb(rollup, 'Pss');
-    const pssAnonKb = (readKb(rollup, 'Pss_Anon') ?? 0) + (readKb(rollup, 'Pss_Shmem') ?? 0);
-    if (rssKb === undefined || pssKb === undefined) return undefined;
-    return { pid, kind: kind(pid), rssKb, pssKb, pssAnonKb };
-  } catch {
-    return undefined;
-  }
+  const memory = readMemory(pid);
+  return memory && { ...memory, kind: kind(pid) };
 }
 
 // The memory of a process and all its descendants.

@@ -27,10 +27,11 @@ export interface AppOptions {
 }
 
 function details(snapshot: SessionSnapshot): Record<string, unknown> {
+  const { worker } = snapshot;
   return {
     since: snapshot.since,
     last_disconnect_reason: snapshot.lastDisconnectReason,
-    worker: snapshot.worker,
+    worker: { status: worker.status, pid: worker.pid, restarts: worker.restarts, memory_mb: worker.memoryMb },
   };
 }
 

@@ -105,4 +105,25 @@ describe('service with the simulated driver (real processes)', function () {
     await service.waitForState('QR_REQUIRED');
     expect(await service.stop('SIGTERM')).to.equal(0);
   });
+
+  it('reports the worker memory in /health and recycles a worker over MEMORY_LIMIT_MB, keeping the login', async () => {
+    service = await startService({ env: { FAKE_SCAN_DELAY_MS: '100', HEARTBEAT_INTERVAL_MS: '200' } });
+    await service.waitForState('READY');
+    await service.waitForLog((line) => line.message === 'Worker ready for calls');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const health = await request(`${service.url}/health`);
+    expect((health.body.worker as { memory_mb: unknown }).memory_mb).to.be.a('number').above(10);
+    expect(await service.stop('SIGTERM')).to.equal(0);
+
+    const limited = await startService({ sessionsDir: service.sessionsDir, env: { HEARTBEAT_INTERVAL_MS: '200', MEMORY_LIMIT_MB: '1' } });
+    try {
+      await limited.waitForLog((line) => line.message === 'The worker uses more memory than allowed; recycling it');
+      await limited.waitForLog((line) => line.message === 'Worker replaced');
+      await limited.waitForState('READY');
+      expect(limited.logs().some((line) => line.message === 'WhatsApp state' && line.state === 'QR_REQUIRED')).to.equal(false);
+      expect(await limited.stop('SIGTERM')).to.equal(0);
+    } finally {
+      await limited.cleanup();
+    }
+  });
 });
