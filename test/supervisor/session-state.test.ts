@@ -38,7 +38,7 @@ describe('session-state', function () {
         state: 'INIT',
         since: new Date(START).toISOString(),
         lastDisconnectReason: null,
-        worker: { status: 'STARTING', pid: null, restarts: 0 },
+        worker: { status: 'STARTING', pid: null, restarts: 0, memoryMb: null },
       });
     });
 
@@ -128,7 +128,7 @@ describe('session-state', function () {
       store.setState('READY');
       store.setWorker({ status: 'RUNNING', pid: 4242 });
       store.setWorker({ restarts: 1 });
-      expect(store.snapshot.worker).to.deep.equal({ status: 'RUNNING', pid: 4242, restarts: 1 });
+      expect(store.snapshot.worker).to.deep.equal({ status: 'RUNNING', pid: 4242, restarts: 1, memoryMb: null });
       expect(store.snapshot.state).to.equal('READY');
       expect(seen.map(([next]) => next.worker.restarts)).to.deep.equal([0, 0, 1]);
     });
@@ -144,7 +144,7 @@ describe('session-state', function () {
       }
       expect(Reflect.set(store.snapshot, 'state', 'INIT')).to.equal(false);
       expect(before.state).to.equal('INIT');
-      expect(before.worker).to.deep.equal({ status: 'STARTING', pid: null, restarts: 0 });
+      expect(before.worker).to.deep.equal({ status: 'STARTING', pid: null, restarts: 0, memoryMb: null });
     });
 
     it('stops calling a subscriber once it unsubscribes, and keeps calling the others', function () {
