@@ -126,4 +126,25 @@ describe('service with the simulated driver (real processes)', function () {
       await limited.cleanup();
     }
   });
+
+  it('stops cleanly when PM2 signals the whole tree (worker first, then supervisor): exit 0, nothing left', async () => {
+    service = await startService({ env: { FAKE_SCAN_DELAY_MS: '100' } });
+    await service.waitForState('READY');
+    const [worker] = workerPids(service);
+    process.kill(worker as number, 'SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await service.stop('SIGINT')).to.equal(0);
+    expect(isAlive(worker as number)).to.equal(false);
+    expect(service.logs().some((line) => line.level === 'error' && line.component === 'worker')).to.equal(false);
+  });
+
+  it('takes the worker down with it when the supervisor is killed outright', async () => {
+    service = await startService({ env: { FAKE_SCAN_DELAY_MS: '100' } });
+    await service.waitForState('READY');
+    const [worker] = workerPids(service);
+    expect(await service.stop('SIGKILL')).to.equal('SIGKILL');
+    const deadline = Date.now() + 5000;
+    while (isAlive(worker as number) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(isAlive(worker as number)).to.equal(false);
+  });
 });
