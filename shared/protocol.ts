@@ -34,16 +34,6 @@ export type WorkerMethods = {
 
 export type MethodMap = Record<string, { params: unknown; result: unknown }>;
 
-export const WORKER_METHODS = [
-  'getQr',
-  'send',
-  'getAccountInfo',
-  'disconnect',
-  'connect',
-  'ping',
-  'shutdown',
-] as const satisfies readonly (keyof WorkerMethods)[];
-
 export interface RequestMessage {
   type: 'sm:request';
   id: number;

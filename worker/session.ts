@@ -27,9 +27,6 @@ export interface WorkerSessionOptions {
 // How long a disconnect lets sends in flight finish before closing the client.
 const DISCONNECT_DRAIN_MS = 10_000;
 
-// WhatsApp Web connection states that whatsapp-web.js reports as a disconnect.
-const DISCONNECTING_STATES = new Set(['CONFLICT', 'UNLAUNCHED', 'UNPAIRED', 'UNPAIRED_IDLE']);
-
 export class WorkerSession {
   readonly #options: WorkerSessionOptions;
   #driver: WhatsAppDriver | undefined;
@@ -44,10 +41,6 @@ export class WorkerSession {
 
   constructor(options: WorkerSessionOptions) {
     this.#options = options;
-  }
-
-  get state(): SessionState {
-    return this.#state;
   }
 
   // Creates a driver and starts it; failures leave the session DISCONNECTED with the reason.
@@ -194,8 +187,8 @@ export class WorkerSession {
         this.#setState('DISCONNECTED', `AUTH_FAILURE: ${event.message}`);
         return;
       case 'change_state':
+        // Back after a drop. States that end the session arrive as 'disconnected' (whatsapp-web.js sends both).
         if (event.state === 'CONNECTED' && this.#everReady) this.#setState('READY', null);
-        else if (DISCONNECTING_STATES.has(event.state)) this.#setState('DISCONNECTED', event.state);
         return;
       case 'disconnected':
         this.#qr = undefined;

@@ -16,7 +16,7 @@ const { Client, LocalAuth } = wwebjs;
 // How long whatsapp-web.js waits for WhatsApp Web's page to load its modules.
 const AUTH_TIMEOUT_MS = 60_000;
 // How long closing the browser may take before its process tree is killed.
-export const DESTROY_TIMEOUT_MS = 10_000;
+const DESTROY_TIMEOUT_MS = 10_000;
 const KILL_GRACE_MS = 5000;
 const PROBE_TIMEOUT_MS = 5000;
 
