@@ -180,7 +180,3 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   return Object.freeze(config);
 }
 
-// Where this tenant's saved login lives.
-export function sessionDir(config: Pick<Config, 'sessionsDir' | 'clienteId'>): string {
-  return path.join(config.sessionsDir, `cliente_${config.clienteId}`);
-}

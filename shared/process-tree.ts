@@ -2,6 +2,7 @@
 // period, then SIGKILL. Before signalling, the pid is checked to still be that browser (its command line
 // names our profile folder), so a pid reused by another program is never hit. Linux /proc only.
 import { readdirSync, readFileSync } from 'node:fs';
+import { BROWSER_KILLED_WAIT_MS } from './timings.js';
 
 export function isAlive(pid: number): boolean {
   try {
@@ -91,6 +92,6 @@ export async function killBrowserTree(pid: number, profileMarker: string, graceM
   }
   if (await waitGone(tree, graceMs)) return { signalled: tree, forced: false };
   signal(tree, pid, 'SIGKILL');
-  await waitGone(tree, 2000);
+  await waitGone(tree, BROWSER_KILLED_WAIT_MS);
   return { signalled: tree, forced: true };
 }

@@ -2,10 +2,11 @@
 // SIGUSR2 (recycle the worker) and SIGINT/SIGTERM (stop cleanly, exit 0).
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import path from 'node:path';
-import { ConfigError, loadConfig, sessionDir, type Config } from '../shared/config.js';
+import { ConfigError, loadConfig, type Config } from '../shared/config.js';
 import { AppError } from '../shared/errors.js';
 import { createLogger, describeError } from '../shared/logger.js';
+import { sessionLayout } from '../shared/session-layout.js';
+import { HTTP_CLOSE_GRACE_MS } from '../shared/timings.js';
 import { createApp } from './http/app.js';
 import { IdempotencyStore } from './idempotency-store.js';
 import { SendQueue } from './send-queue.js';
@@ -13,8 +14,6 @@ import { Sender } from './sender.js';
 import { WorkerHost } from './worker-host.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
-// How long open HTTP connections get to finish once the worker is stopped.
-const HTTP_CLOSE_GRACE_MS = 2000;
 
 function readConfig(): Config {
   try {
@@ -30,7 +29,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger({ component: 'supervisor', clienteId: config.clienteId, level: config.logLevel });
   const host = new WorkerHost({ config, logger, workerEntry: WORKER_ENTRY });
-  const store = await IdempotencyStore.open(path.join(sessionDir(config), 'idempotency.jsonl'), config.idempotencyTtlMs);
+  const store = await IdempotencyStore.open(sessionLayout(config).idempotencyFile, config.idempotencyTtlMs);
   const sender = new Sender(
     (params) => host.send(params),
     new SendQueue({ maxQueued: config.sendQueueMax, minIntervalMs: config.sendMinIntervalMs }),

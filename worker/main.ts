@@ -1,21 +1,21 @@
 // The worker process: forked by the supervisor, owns the WhatsApp driver, answers calls over IPC,
 // reports state changes, and shuts the driver down cleanly on request, on a signal or when orphaned.
-import { ConfigError, loadConfig, sessionDir } from '../shared/config.js';
+import { ConfigError, loadConfig } from '../shared/config.js';
 import { ipcChannel } from '../shared/ipc-channel.js';
 import { createLogger, describeError } from '../shared/logger.js';
 import { eventMessage, type WorkerMethods } from '../shared/protocol.js';
 import { serveRpc, type Handlers } from '../shared/rpc.js';
+import { sessionLayout } from '../shared/session-layout.js';
+import { WORKER_CLOSE_BOUND_MS } from '../shared/timings.js';
 import { driverFactory } from './drivers/index.js';
 import { validateParams } from './params.js';
 import { printQr } from './qr-terminal.js';
 import { WorkerSession } from './session.js';
 
-// Bounded so a stuck driver can never keep the process alive past the supervisor's patience.
-const CLOSE_TIMEOUT_MS = 15_000;
 // Exit code of a worker whose WhatsApp client could not start (the supervisor backs off and retries).
 const EXIT_START_FAILED = 3;
 
-function main(): void {
+async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
@@ -32,7 +32,7 @@ function main(): void {
   const channel = ipcChannel(process, (error) => logger.warn('IPC send failed', describeError(error)));
   const startedAt = Date.now();
   const session = new WorkerSession({
-    createDriver: driverFactory(config, logger),
+    createDriver: await driverFactory(config, logger),
     report: (state, reason) => {
       try {
         channel.post(eventMessage({ kind: 'state', state, reason }));
@@ -60,9 +60,9 @@ function main(): void {
     stopping ??= (async () => {
       logger.info('Worker stopping', { why, grace_ms: graceMs });
       const timer = setTimeout(() => {
-        logger.error('WhatsApp client did not close in time; exiting anyway', { timeout_ms: graceMs + CLOSE_TIMEOUT_MS });
+        logger.error('WhatsApp client did not close in time; exiting anyway', { timeout_ms: graceMs + WORKER_CLOSE_BOUND_MS });
         process.exit(1);
-      }, graceMs + CLOSE_TIMEOUT_MS);
+      }, graceMs + WORKER_CLOSE_BOUND_MS);
       timer.unref();
       try {
         await session.shutdown(graceMs);
@@ -110,8 +110,8 @@ function main(): void {
   process.on('disconnect', () => void stop('the supervisor went away', 0));
 
   channel.post(eventMessage({ kind: 'hello', pid: process.pid }));
-  logger.info('Worker started', { driver: config.driver, session_dir: sessionDir(config) });
+  logger.info('Worker started', { driver: config.driver, session_dir: sessionLayout(config).dir });
   void session.start();
 }
 
-main();
+void main();

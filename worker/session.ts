@@ -5,6 +5,7 @@ import type { Logger } from '../shared/logger.js';
 import { describeError } from '../shared/logger.js';
 import type { AccountInfo, SendParams, SendResult } from '../shared/protocol.js';
 import { pathTo, type SessionState } from '../shared/state.js';
+import { DISCONNECT_DRAIN_MS } from '../shared/timings.js';
 import type { DriverEvent, DriverFactory, WhatsAppDriver } from './drivers/driver.js';
 
 export interface WorkerSessionOptions {
@@ -23,9 +24,6 @@ export interface WorkerSessionOptions {
   reconnectDelayMs?: number;
   reconnectMaxMs?: number;
 }
-
-// How long a disconnect lets sends in flight finish before closing the client.
-const DISCONNECT_DRAIN_MS = 10_000;
 
 export class WorkerSession {
   readonly #options: WorkerSessionOptions;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { expect } from 'chai';
-import { ConfigError, LOG_LEVELS, loadConfig, sessionDir, type Config, type Env } from '../../shared/config.js';
+import { ConfigError, LOG_LEVELS, loadConfig, type Config, type Env } from '../../shared/config.js';
 
 const CWD = path.resolve('/srv/session-manager');
 
@@ -270,13 +270,6 @@ describe('config', function () {
       expect(caught.name).to.equal('ConfigError');
       expect(caught.problems.map((line) => line.split(' ')[0])).to.have.members(Object.keys(env));
       for (const line of caught.problems) expect(caught.message).to.contain(line);
-    });
-  });
-
-  describe('sessionDir', function () {
-    it("names the tenant's folder cliente_<id> inside SESSIONS_DIR", function () {
-      expect(sessionDir(load({ SESSIONS_DIR: 'state' }))).to.equal(path.join(CWD, 'state', 'cliente_51'));
-      expect(sessionDir({ sessionsDir: '/data', clienteId: 7 })).to.equal(path.join('/data', 'cliente_7'));
     });
   });
 });

@@ -1,5 +1,5 @@
 // Real-browser tests need Chromium: say so plainly instead of timing out.
-import { resolveChromium } from '../../worker/chromium.js';
+import { resolveChromium } from '../../worker/drivers/wwebjs/chromium.js';
 
 export function requireChromium(): string {
   try {

@@ -4,30 +4,24 @@
 // Numbers starting with 0 are not real numbers, so they are used as switches for the hub's tests:
 // `0000...` is not on WhatsApp, `0500...` makes the send fail.
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { AppError } from '../../shared/errors.js';
 import type { AccountInfo, SendResult } from '../../shared/protocol.js';
+import { forgetLogin, type SessionLayout } from '../../shared/session-layout.js';
 import type { DriverListener, WhatsAppDriver } from './driver.js';
 
 export interface FakeDriverOptions {
   clienteId: number;
-  // The tenant's session folder; the fake login is a small file in it.
-  sessionDir: string;
+  // The tenant's session folder: the fake login and outbox are small files in it.
+  layout: SessionLayout;
   scanDelayMs: number;
   qrRotateMs: number;
 }
 
 export const FAKE_UNREGISTERED_PREFIX = '0000';
 export const FAKE_FAILING_PREFIX = '0500';
-const LOGIN_FILE = 'fake-login.json';
-export const FAKE_OUTBOX_FILE = 'fake-outbox.jsonl';
 // A saved login restores quickly, but not synchronously, as a real client would.
 const RESTORE_DELAY_MS = 50;
-
-export async function forgetFakeLogin(sessionDir: string): Promise<void> {
-  await rm(path.join(sessionDir, LOGIN_FILE), { force: true });
-}
 
 interface SavedLogin {
   phone: string;
@@ -48,12 +42,8 @@ export class FakeDriver implements WhatsAppDriver {
     this.#emit = listener;
   }
 
-  get #loginPath(): string {
-    return path.join(this.#options.sessionDir, LOGIN_FILE);
-  }
-
   async initialize(): Promise<void> {
-    await mkdir(this.#options.sessionDir, { recursive: true });
+    await mkdir(this.#options.layout.dir, { recursive: true });
     this.#login = await this.#readLogin();
     if (this.#login) {
       this.#later(RESTORE_DELAY_MS, () => this.#becomeReady());
@@ -73,7 +63,7 @@ export class FakeDriver implements WhatsAppDriver {
     }
     const messageId = `true_${to}@c.us_3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
     const record = { at: new Date().toISOString(), to, message_id: messageId, body };
-    await appendFile(path.join(this.#options.sessionDir, FAKE_OUTBOX_FILE), `${JSON.stringify(record)}\n`);
+    await appendFile(this.#options.layout.fakeOutbox, `${JSON.stringify(record)}\n`);
     return { messageId };
   }
 
@@ -88,7 +78,7 @@ export class FakeDriver implements WhatsAppDriver {
   }
 
   async logout(): Promise<void> {
-    await forgetFakeLogin(this.#options.sessionDir);
+    await forgetLogin(this.#options.layout, 'fake');
     this.#login = undefined;
     await this.destroy();
   }
@@ -129,7 +119,7 @@ export class FakeDriver implements WhatsAppDriver {
       pushname: `LeadMaster fake ${this.#options.clienteId}`,
       linkedAt: new Date().toISOString(),
     };
-    await writeFile(this.#loginPath, JSON.stringify(login));
+    await writeFile(this.#options.layout.fakeLogin, JSON.stringify(login));
     if (this.#destroyed) return;
     this.#login = login;
     this.#emit({ type: 'authenticated' });
@@ -143,7 +133,7 @@ export class FakeDriver implements WhatsAppDriver {
 
   async #readLogin(): Promise<SavedLogin | undefined> {
     try {
-      const parsed = JSON.parse(await readFile(this.#loginPath, 'utf8')) as Partial<SavedLogin>;
+      const parsed = JSON.parse(await readFile(this.#options.layout.fakeLogin, 'utf8')) as Partial<SavedLogin>;
       if (typeof parsed.phone === 'string' && typeof parsed.pushname === 'string') return parsed as SavedLogin;
       return undefined;
     } catch {

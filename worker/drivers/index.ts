@@ -1,30 +1,22 @@
-// Picks the driver named by WA_DRIVER.
-import { sessionDir, type Config } from '../../shared/config.js';
+// Picks the driver named by WA_DRIVER. Each is loaded only when chosen: the fake driver's worker never
+// loads whatsapp-web.js and puppeteer (memory), and the real one loads them once, before its first client.
+import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logger.js';
+import { forgetLogin, sessionLayout } from '../../shared/session-layout.js';
 import type { DriverFactory } from './driver.js';
-import { FakeDriver, forgetFakeLogin } from './fake.js';
-import { createWwebjsDriver, forgetWwebjsLogin } from './wwebjs.js';
 
-export function driverFactory(config: Config, logger: Logger): DriverFactory {
+export async function driverFactory(config: Config, logger: Logger): Promise<DriverFactory> {
+  const layout = sessionLayout(config);
+  const forget = (): Promise<void> => forgetLogin(layout, config.driver);
   switch (config.driver) {
-    case 'fake':
-      return {
-        create: (listener) =>
-          new FakeDriver(
-            {
-              clienteId: config.clienteId,
-              sessionDir: sessionDir(config),
-              scanDelayMs: config.fakeScanDelayMs,
-              qrRotateMs: config.fakeQrRotateMs,
-            },
-            listener,
-          ),
-        forgetLogin: () => forgetFakeLogin(sessionDir(config)),
-      };
-    case 'whatsapp-web.js':
-      return {
-        create: (listener) => createWwebjsDriver(config, logger, listener),
-        forgetLogin: () => forgetWwebjsLogin(config),
-      };
+    case 'fake': {
+      const { FakeDriver } = await import('./fake.js');
+      const options = { clienteId: config.clienteId, layout, scanDelayMs: config.fakeScanDelayMs, qrRotateMs: config.fakeQrRotateMs };
+      return { create: (listener) => new FakeDriver(options, listener), forgetLogin: forget };
+    }
+    case 'whatsapp-web.js': {
+      const { createWwebjsDriver } = await import('./wwebjs/driver.js');
+      return { create: (listener) => createWwebjsDriver(config, logger, listener), forgetLogin: forget };
+    }
   }
 }

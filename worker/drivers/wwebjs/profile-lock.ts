@@ -4,8 +4,9 @@
 import { readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Logger } from '../shared/logger.js';
-import { commandLineIncludes, isAlive, killBrowserTree } from '../shared/process-tree.js';
+import type { Logger } from '../../../shared/logger.js';
+import { commandLineIncludes, isAlive, killBrowserTree } from '../../../shared/process-tree.js';
+import { BROWSER_KILL_GRACE_MS } from '../../../shared/timings.js';
 
 const LOCK_FILES = ['SingletonLock', 'SingletonSocket', 'SingletonCookie'] as const;
 
@@ -21,7 +22,7 @@ function lockOwner(profile: string): { host: string; pid: number } | undefined {
   }
 }
 
-export async function releaseProfile(profile: string, logger: Logger, graceMs = 3000): Promise<void> {
+export async function releaseProfile(profile: string, logger: Logger, graceMs = BROWSER_KILL_GRACE_MS): Promise<void> {
   const owner = lockOwner(profile);
   if (owner && owner.host === os.hostname() && isAlive(owner.pid) && commandLineIncludes(owner.pid, profile)) {
     logger.warn('A leftover Chromium still holds the profile; ending it', { browser_pid: owner.pid, profile });

@@ -1,36 +1,21 @@
 // The real driver: whatsapp-web.js's Client with LocalAuth in the tenant's session folder, in Chromium.
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import wwebjs from 'whatsapp-web.js';
-import { sessionDir, type Config } from '../../shared/config.js';
-import { AppError } from '../../shared/errors.js';
-import { describeError, type Logger } from '../../shared/logger.js';
-import { isAlive, killBrowserTree } from '../../shared/process-tree.js';
-import type { AccountInfo, SendResult } from '../../shared/protocol.js';
-import { chromiumArgs, resolveChromium } from '../chromium.js';
-import { releaseProfile } from '../profile-lock.js';
-import type { DriverListener, WhatsAppDriver } from './driver.js';
+import type { Config } from '../../../shared/config.js';
+import { AppError } from '../../../shared/errors.js';
+import { describeError, type Logger } from '../../../shared/logger.js';
+import { isAlive, killBrowserTree } from '../../../shared/process-tree.js';
+import type { AccountInfo, SendResult } from '../../../shared/protocol.js';
+import { forgetLogin, sessionLayout, type SessionLayout } from '../../../shared/session-layout.js';
+import { BROWSER_CLOSE_TIMEOUT_MS, BROWSER_KILL_GRACE_MS } from '../../../shared/timings.js';
+import type { DriverListener, WhatsAppDriver } from '../driver.js';
+import { chromiumArgs, resolveChromium } from './chromium.js';
+import { releaseProfile } from './profile-lock.js';
 
 const { Client, LocalAuth } = wwebjs;
 
 // How long whatsapp-web.js waits for WhatsApp Web's page to load its modules.
 const AUTH_TIMEOUT_MS = 60_000;
-// How long closing the browser may take before its process tree is killed.
-const DESTROY_TIMEOUT_MS = 10_000;
-const KILL_GRACE_MS = 5000;
 const PROBE_TIMEOUT_MS = 5000;
-
-// Everything whatsapp-web.js writes lives in the tenant's folder: the Chromium profile (LocalAuth puts it in
-// <dir>/session) and the cached WhatsApp Web page (never fetched from a remote cache).
-export function wwebjsPaths(config: Pick<Config, 'sessionsDir' | 'clienteId'>): { dataPath: string; profile: string; webCache: string } {
-  const dataPath = sessionDir(config);
-  return { dataPath, profile: path.join(dataPath, 'session'), webCache: path.join(dataPath, 'wwebjs-cache') };
-}
-
-// The saved login is the Chromium profile LocalAuth keeps.
-export async function forgetWwebjsLogin(config: Pick<Config, 'sessionsDir' | 'clienteId'>): Promise<void> {
-  await rm(wwebjsPaths(config).profile, { recursive: true, force: true, maxRetries: 4 });
-}
 
 // Errors that mean the browser or page went away mid-call: whether WhatsApp got the message is unknown.
 const BROWSER_GONE = /Target closed|Session closed|detached Frame|Execution context was destroyed|Protocol error|Connection closed/i;
@@ -51,7 +36,9 @@ class WwebjsDriver implements WhatsAppDriver {
   readonly #config: Config;
   readonly #logger: Logger;
   readonly #emit: DriverListener;
-  readonly #paths: ReturnType<typeof wwebjsPaths>;
+  // Everything whatsapp-web.js writes lives in the tenant's folder: the Chromium profile and the cached
+  // WhatsApp Web page (never fetched from a remote cache).
+  readonly #paths: SessionLayout;
   #client: wwebjs.Client | undefined;
   #initializing: Promise<void> | undefined;
   #browserPid: number | undefined;
@@ -63,7 +50,7 @@ class WwebjsDriver implements WhatsAppDriver {
     this.#config = config;
     this.#logger = logger;
     this.#emit = listener;
-    this.#paths = wwebjsPaths(config);
+    this.#paths = sessionLayout(config);
   }
 
   initialize(): Promise<void> {
@@ -76,7 +63,7 @@ class WwebjsDriver implements WhatsAppDriver {
     await releaseProfile(this.#paths.profile, this.#logger);
     // LocalAuth's hook runs right after the browser and page exist, before WhatsApp Web loads: the earliest
     // point to learn the browser's pid and to watch it for crashes.
-    const authStrategy = new LocalAuth({ dataPath: this.#paths.dataPath });
+    const authStrategy = new LocalAuth({ dataPath: this.#paths.dir });
     const afterBrowserInitialized = authStrategy.afterBrowserInitialized.bind(authStrategy);
     authStrategy.afterBrowserInitialized = async () => {
       await afterBrowserInitialized();
@@ -161,7 +148,7 @@ class WwebjsDriver implements WhatsAppDriver {
     this.#loggedOut = true;
     const client = this.#client;
     try {
-      if (client?.pupPage) await withTimeout(client.logout(), DESTROY_TIMEOUT_MS, 'whatsapp-web.js logout');
+      if (client?.pupPage) await withTimeout(client.logout(), BROWSER_CLOSE_TIMEOUT_MS, 'whatsapp-web.js logout');
     } catch (error) {
       this.#logger.warn('whatsapp-web.js logout failed; deleting the saved login anyway', describeError(error));
     }
@@ -179,23 +166,25 @@ class WwebjsDriver implements WhatsAppDriver {
     const client = this.#client;
     if (client) {
       client.removeAllListeners();
+      // One deadline for both: a client still launching is waited for, then closed.
+      const deadline = Date.now() + BROWSER_CLOSE_TIMEOUT_MS;
       if (this.#browserPid === undefined && this.#initializing) {
-        await withTimeout(this.#initializing, DESTROY_TIMEOUT_MS, 'whatsapp-web.js start').catch(() => undefined);
+        await withTimeout(this.#initializing, BROWSER_CLOSE_TIMEOUT_MS, 'whatsapp-web.js start').catch(() => undefined);
       }
       try {
-        await withTimeout(client.destroy(), DESTROY_TIMEOUT_MS, 'Closing Chromium');
+        await withTimeout(client.destroy(), Math.max(0, deadline - Date.now()), 'Closing Chromium');
       } catch (error) {
         this.#logger.warn('Chromium did not close cleanly', describeError(error));
       }
       const pid = this.#browserPid;
       if (pid !== undefined && isAlive(pid)) {
-        const result = await killBrowserTree(pid, this.#paths.profile, KILL_GRACE_MS);
+        const result = await killBrowserTree(pid, this.#paths.profile, BROWSER_KILL_GRACE_MS);
         this.#logger.warn('Killed a Chromium that would not close', { browser_pid: pid, forced: result.forced });
       }
     }
     // whatsapp-web.js deletes the profile itself after a logout, but without waiting; finish it here so
     // the next client cannot start on a half-deleted profile.
-    if (this.#loggedOut) await forgetWwebjsLogin(this.#config);
+    if (this.#loggedOut) await forgetLogin(this.#paths, 'whatsapp-web.js');
   }
 
   #requireClient(): wwebjs.Client {
