@@ -4,8 +4,11 @@
 export interface ErrorSpec {
   readonly status: number;
   readonly message: string;
-  // What it means for the caller; rendered in the README's error table.
+  // What it means for the caller: the README's error table says exactly this (a test checks it).
   readonly description: string;
+  // False when the message may carry internals: the client then gets the catalogue's message only,
+  // and the real one stays in the log of the process that saw it.
+  readonly expose?: false;
 }
 
 export const ERRORS = {
@@ -93,6 +96,7 @@ export const ERRORS = {
     status: 500,
     message: 'Internal error',
     description: 'A bug: the log has the details. Nothing more is exposed.',
+    expose: false,
   },
   SEND_FAILED: {
     status: 500,
@@ -138,12 +142,12 @@ export interface AppErrorOptions {
   headers?: Readonly<Record<string, string>>;
 }
 
-// An error the service means to answer with: its message is safe to show to the client.
+// An error the service means to answer with; its message reaches the client when `expose` is true.
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  readonly expose = true;
+  readonly expose: boolean;
 
   constructor(code: ErrorCode, options: AppErrorOptions = {}) {
     super(options.message ?? ERRORS[code].message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -151,6 +155,13 @@ export class AppError extends Error {
     this.code = code;
     this.status = ERRORS[code].status;
     this.headers = options.headers ?? {};
+    const spec: ErrorSpec = ERRORS[code];
+    this.expose = spec.expose ?? true;
+  }
+
+  // What the client may read.
+  get publicMessage(): string {
+    return this.expose ? this.message : ERRORS[this.code].message;
   }
 }
 
@@ -162,7 +173,7 @@ export interface SerializedError {
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof AppError) {
-    return { code: error.code, message: error.message };
+    return { code: error.code, message: error.publicMessage };
   }
   // Anything else is a bug: its text stays in the log of the process that saw it.
   return { code: 'INTERNAL_ERROR', message: ERRORS.INTERNAL_ERROR.message };
@@ -173,5 +184,5 @@ export function deserializeError(data: SerializedError): AppError {
 }
 
 export function errorBody(error: AppError): { ok: false; code: ErrorCode; message: string } {
-  return { ok: false, code: error.code, message: error.message };
+  return { ok: false, code: error.code, message: error.publicMessage };
 }

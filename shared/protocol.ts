@@ -1,6 +1,7 @@
 // Every message that crosses the supervisor <-> worker IPC channel, in one place.
 // Messages are plain JSON; every incoming message is validated before use.
 import { isErrorCode, type SerializedError } from './errors.js';
+import { isRecord } from './guards.js';
 import { isSessionState, type SessionState } from './state.js';
 
 export interface AccountInfo {
@@ -26,6 +27,9 @@ export type WorkerMethods = {
   getAccountInfo: { params: null; result: AccountInfo };
   disconnect: { params: { logout: boolean }; result: null };
   connect: { params: null; result: null };
+  // Starts the WhatsApp client (the supervisor asks once the profile is free: a new worker may be forked
+  // while the old one still closes its browser). Answers at once; the states follow as events.
+  start: { params: null; result: null };
   // Answers when the worker's event loop runs and, when READY, its WhatsApp page responds.
   ping: { params: null; result: { uptimeMs: number } };
   // Stops taking calls, lets in-flight ones finish for up to graceMs, closes the browser, exits.
@@ -47,7 +51,7 @@ export type ResponseMessage =
 
 // What the worker tells the supervisor without being asked.
 export type WorkerEvent =
-  // The worker's IPC is up and its driver is starting.
+  // The worker's IPC is up and its modules are loaded; its client starts on the 'start' call.
   | { kind: 'hello'; pid: number }
   // The session moved; `reason` explains DISCONNECTED (e.g. LOGOUT, NAVIGATION, MANUAL).
   | { kind: 'state'; state: SessionState; reason: string | null }
@@ -57,10 +61,6 @@ export type WorkerEvent =
 export interface EventMessage {
   type: 'sm:event';
   event: WorkerEvent;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isId(value: unknown): value is number {

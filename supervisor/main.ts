@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, type Config } from '../shared/config.js';
 import { AppError } from '../shared/errors.js';
 import { createLogger, describeError } from '../shared/logger.js';
-import { sessionLayout } from '../shared/session-layout.js';
+import { forgetLogin, sessionLayout } from '../shared/session-layout.js';
+import { execaFork } from './fork.js';
 import { HTTP_CLOSE_GRACE_MS } from '../shared/timings.js';
 import { createApp } from './http/app.js';
 import { IdempotencyStore } from './idempotency-store.js';
@@ -28,8 +29,14 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   const config = readConfig();
   const logger = createLogger({ component: 'supervisor', clienteId: config.clienteId, level: config.logLevel });
-  const host = new WorkerHost({ config, logger, workerEntry: WORKER_ENTRY });
-  const store = await IdempotencyStore.open(sessionLayout(config).idempotencyFile, config.idempotencyTtlMs);
+  const layout = sessionLayout(config);
+  const host = new WorkerHost({
+    config,
+    logger,
+    fork: execaFork(WORKER_ENTRY, process.env, logger),
+    forgetLogin: () => forgetLogin(layout, config.driver),
+  });
+  const store = await IdempotencyStore.open(layout.idempotencyFile, config.idempotencyTtlMs);
   const sender = new Sender(
     (params) => host.send(params),
     new SendQueue({ maxQueued: config.sendQueueMax, minIntervalMs: config.sendMinIntervalMs }),
@@ -43,12 +50,6 @@ async function main(): Promise<void> {
     sender,
     logger,
     isShuttingDown: () => shuttingDown,
-  });
-
-  host.store.subscribe((next, previous) => {
-    if (next.state !== previous.state) {
-      logger.info('WhatsApp state', { state: next.state, previous: previous.state, reason: next.lastDisconnectReason });
-    }
   });
 
   const server = http.createServer(app.callback());

@@ -32,3 +32,11 @@ export function decideRestart(failures: readonly number[], now: number, policy: 
 export function recentFailures(failures: readonly number[], now: number, policy: RestartPolicy): number[] {
   return failures.filter((at) => now - at < policy.windowMs);
 }
+
+// Why the session is DISCONNECTED after the guard gave up: how often, the last failure, and the reason the
+// session last gave (e.g. the START_FAILED cause), and what to do.
+export function crashLoopReason(failures: number, policy: RestartPolicy, why: string, lastReason: string | null): string {
+  const earlier = lastReason && !lastReason.startsWith('CRASH_LOOP') ? `; ${lastReason}` : '';
+  const minutes = Math.round(policy.windowMs / 60_000);
+  return `CRASH_LOOP: the worker failed ${failures} times in ${minutes} min (last: ${why}${earlier}); fix the cause, then send SIGUSR2 or POST /connect`;
+}

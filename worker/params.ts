@@ -1,9 +1,6 @@
 // Checks the params of each call from the supervisor before the session sees them.
 import { AppError } from '../shared/errors.js';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isPhoneDigits, isRecord } from '../shared/guards.js';
 
 function invalid(method: string, why: string): AppError {
   return new AppError('INTERNAL_ERROR', { message: `Invalid params for worker call "${method}": ${why}` });
@@ -12,7 +9,7 @@ function invalid(method: string, why: string): AppError {
 export function validateParams(method: string, params: unknown): void {
   switch (method) {
     case 'send':
-      if (!isRecord(params) || typeof params.to !== 'string' || !/^\d{8,15}$/.test(params.to)) {
+      if (!isRecord(params) || !isPhoneDigits(params.to)) {
         throw invalid(method, '`to` must be 8-15 digits');
       }
       if (typeof params.message !== 'string' || params.message.length === 0) {

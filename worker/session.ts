@@ -1,10 +1,12 @@
 // The worker's WhatsApp session: owns the current driver, turns driver events into session states
-// (the one writer of the worker-side state), and implements the calls the supervisor makes.
+// (the one writer of the worker-side state, which the supervisor publishes), and implements the calls
+// the supervisor makes. It reports each state it enters once; the supervisor keeps to the transition
+// table and logs the change.
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { describeError } from '../shared/logger.js';
 import type { AccountInfo, SendParams, SendResult } from '../shared/protocol.js';
-import { pathTo, type SessionState } from '../shared/state.js';
+import { assertStateFor, type SessionState } from '../shared/state.js';
 import { DISCONNECT_DRAIN_MS } from '../shared/timings.js';
 import type { DriverEvent, DriverFactory, WhatsAppDriver } from './drivers/driver.js';
 
@@ -66,29 +68,18 @@ export class WorkerSession {
   }
 
   getQr(): { qr: string } {
-    if (this.#state !== 'QR_REQUIRED' || this.#qr === undefined) {
-      throw new AppError('QR_NOT_AVAILABLE', { message: `No QR code to scan (state: ${this.#state})` });
-    }
+    assertStateFor('getQr', this.#state);
+    if (this.#qr === undefined) throw new AppError('QR_NOT_AVAILABLE', { message: 'No QR code to scan yet' });
     return { qr: this.#qr };
   }
 
+  // The driver says what became of a send that failed (not sent, or outcome unknown).
   send(params: SendParams): Promise<SendResult> {
-    return this.#track(async () => {
-      const driver = this.#readyDriver();
-      try {
-        return await driver.sendText(params.to, params.message);
-      } catch (error) {
-        if (error instanceof AppError) throw error;
-        // whatsapp-web.js appends the page's stack to its messages: keep the first line, the reason.
-        const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.trim() || 'unknown error';
-        this.#options.logger.warn('WhatsApp send failed', describeError(error));
-        throw new AppError('SEND_FAILED', { message: `WhatsApp could not send the message: ${reason}`, cause: error });
-      }
-    });
+    return this.#track(() => this.#readyDriver('send').sendText(params.to, params.message));
   }
 
   getAccountInfo(): Promise<AccountInfo> {
-    return this.#track(() => this.#readyDriver().getAccountInfo());
+    return this.#track(() => this.#readyDriver('getAccountInfo').getAccountInfo());
   }
 
   // Closes the WhatsApp connection; with logout the device is unlinked and the saved login deleted. New
@@ -130,16 +121,16 @@ export class WorkerSession {
     await driver?.destroy();
   }
 
-  #readyDriver(): WhatsAppDriver {
+  #readyDriver(method: 'send' | 'getAccountInfo'): WhatsAppDriver {
     if (this.#closing) throw new AppError('SHUTTING_DOWN', { message: 'The WhatsApp worker is stopping' });
-    if (this.#state !== 'READY' || !this.#driver) {
-      throw new AppError('SESSION_NOT_READY', { message: `WhatsApp session is not ready (state: ${this.#state})` });
-    }
-    return this.#driver;
+    assertStateFor(method, this.#state);
+    // READY always has a driver: every path that drops it leaves READY first.
+    return this.#driver as WhatsAppDriver;
   }
 
   #track<T>(work: () => Promise<T>): Promise<T> {
-    const promise = work();
+    // A check that throws becomes a rejection, like the driver's own failures.
+    const promise = new Promise<T>((resolve) => resolve(work()));
     this.#inFlight.add(promise);
     const forget = (): void => void this.#inFlight.delete(promise);
     promise.then(forget, forget);
@@ -220,17 +211,12 @@ export class WorkerSession {
     this.#reconnectTimer = undefined;
   }
 
+  // Reports a state once: a rotating QR is not a state change; a new reason while DISCONNECTED is.
   #setState(next: SessionState, reason: string | null): void {
-    if (this.#state === next && this.#reason === reason && next !== 'QR_REQUIRED') return;
-    // Drivers may skip a step (e.g. READY straight to a new QR): going through INIT keeps to the table.
-    for (const step of pathTo(this.#state, next)) this.#apply(step, step === next ? reason : null);
-  }
-
-  #apply(next: SessionState, reason: string | null): void {
-    const previous = this.#state;
+    const why = next === 'DISCONNECTED' ? reason : null;
+    if (this.#state === next && this.#reason === why) return;
     this.#state = next;
-    this.#reason = next === 'DISCONNECTED' ? reason : this.#reason;
-    if (previous !== next) this.#options.logger.info('Session state changed', { from: previous, to: next, reason });
-    this.#options.report(next, next === 'DISCONNECTED' ? reason : null);
+    this.#reason = why;
+    this.#options.report(next, why);
   }
 }

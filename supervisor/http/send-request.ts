@@ -1,5 +1,6 @@
 // Validation of POST /send bodies: the only door through which a message can leave this tenant's WhatsApp.
 import { AppError } from '../../shared/errors.js';
+import { isPhoneDigits, isRecord } from '../../shared/guards.js';
 import type { SendParams } from '../../shared/protocol.js';
 
 export const MAX_MESSAGE_LENGTH = 65_536;
@@ -10,11 +11,7 @@ const NUMBER_DECORATION = /[+\s\-()]/g;
 // Returns the digits of an international number (8-15 digits), or undefined when it is not one.
 export function normalizePhoneNumber(input: string): string | undefined {
   const digits = input.replace(NUMBER_DECORATION, '');
-  return /^\d{8,15}$/.test(digits) ? digits : undefined;
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return isPhoneDigits(digits) ? digits : undefined;
 }
 
 function readClienteId(body: Record<string, unknown>, clienteId: number): void {
@@ -62,7 +59,7 @@ function readMessage(body: Record<string, unknown>): string {
 }
 
 export function parseSendRequest(body: unknown, clienteId: number): SendParams {
-  if (!isPlainObject(body)) throw new AppError('INVALID_BODY');
+  if (!isRecord(body)) throw new AppError('INVALID_BODY');
   readClienteId(body, clienteId);
   return { to: readTo(body), message: readMessage(body) };
 }
@@ -70,7 +67,7 @@ export function parseSendRequest(body: unknown, clienteId: number): SendParams {
 // POST /disconnect takes an optional body {"logout": true}.
 export function parseDisconnectRequest(body: unknown): { logout: boolean } {
   if (body === undefined) return { logout: false };
-  if (!isPlainObject(body)) throw new AppError('INVALID_BODY');
+  if (!isRecord(body)) throw new AppError('INVALID_BODY');
   if (!Object.hasOwn(body, 'logout') || body.logout === undefined) return { logout: false };
   if (typeof body.logout !== 'boolean') throw new AppError('INVALID_FIELD', { message: 'logout must be true or false' });
   return { logout: body.logout };

@@ -6,20 +6,30 @@ import { AppError, ERRORS, deserializeError, errorBody, serializeError } from '.
 
 const README = fileURLToPath(new URL('../../../README.md', import.meta.url));
 
-function readmeErrorTable(): Map<string, number> {
-  const rows = new Map<string, number>();
+function readmeErrorTable(): Map<string, { status: number; description: string }> {
+  const rows = new Map<string, { status: number; description: string }>();
   for (const line of readFileSync(README, 'utf8').split('\n')) {
-    const match = /^\| `([A-Z_]+)` \| (\d{3}) \|/.exec(line);
-    if (match?.[1] && match[2]) rows.set(match[1], Number(match[2]));
+    const match = /^\| `([A-Z_]+)` \| (\d{3}) \| (.*) \|$/.exec(line);
+    if (match?.[1] && match[2] && match[3]) rows.set(match[1], { status: Number(match[2]), description: match[3] });
   }
   return rows;
 }
 
 describe('error catalogue', () => {
-  it('is documented in the README table with the same codes and statuses', () => {
+  it('is documented in the README table with the same codes, statuses and meanings', () => {
     const documented = Object.fromEntries(readmeErrorTable());
-    const catalogue = Object.fromEntries(Object.entries(ERRORS).map(([code, spec]) => [code, spec.status]));
+    const catalogue = Object.fromEntries(
+      Object.entries(ERRORS).map(([code, spec]) => [code, { status: spec.status, description: spec.description }]),
+    );
     expect(documented).to.deep.equal(catalogue);
+  });
+
+  it('never shows the client the message of an error that is not exposed, wherever it is answered', () => {
+    const bug = new AppError('INTERNAL_ERROR', { message: 'Unknown worker method "rm -rf"' });
+    expect(bug.expose).to.equal(false);
+    expect(errorBody(bug).message).to.equal(ERRORS.INTERNAL_ERROR.message);
+    expect(serializeError(bug).message).to.equal(ERRORS.INTERNAL_ERROR.message);
+    expect(errorBody(new AppError('SEND_FAILED', { message: 'blocked' })).message).to.equal('blocked');
   });
 
   it('gives every code a 4xx or 5xx status and a message', () => {

@@ -158,11 +158,12 @@ describe('rpc', function () {
       expect(String(handlerErrors[0]?.error)).to.contain('secret stack detail');
     });
 
-    it('refuses a method the worker does not serve with INTERNAL_ERROR naming it', async function () {
-      const { client, ran } = rig();
+    it('refuses a method the worker does not serve with INTERNAL_ERROR, naming it in the worker log only', async function () {
+      const { client, ran, handlerErrors } = rig();
       const error = await rejectionOf(client.call('missing', null, PATIENT));
       expect(error.code).to.equal('INTERNAL_ERROR');
-      expect(error.message).to.contain('"missing"');
+      expect(error.message).to.equal('Internal error');
+      expect(String((handlerErrors[0]?.error as Error | undefined)?.message)).to.contain('"missing"');
       expect(ran).to.deep.equal([]);
     });
 

@@ -34,7 +34,6 @@ export class FakeDriver implements WhatsAppDriver {
   readonly #emit: DriverListener;
   readonly #timers = new Set<NodeJS.Timeout>();
   #login: SavedLogin | undefined;
-  #ready = false;
   #destroyed = false;
 
   constructor(options: FakeDriverOptions, listener: DriverListener) {
@@ -53,8 +52,8 @@ export class FakeDriver implements WhatsAppDriver {
     this.#later(this.#options.scanDelayMs, () => void this.#scanned());
   }
 
+  // Called only while READY (the worker's session checks), like every call below.
   async sendText(to: string, body: string): Promise<SendResult> {
-    this.#assertReady();
     if (to.startsWith(FAKE_UNREGISTERED_PREFIX)) {
       throw new AppError('NUMBER_NOT_ON_WHATSAPP', { message: `The number ${to} is not on WhatsApp` });
     }
@@ -68,7 +67,6 @@ export class FakeDriver implements WhatsAppDriver {
   }
 
   async getAccountInfo(): Promise<AccountInfo> {
-    this.#assertReady();
     const login = this.#login as SavedLogin;
     return { phone: login.phone, platform: 'android', pushname: login.pushname };
   }
@@ -85,15 +83,8 @@ export class FakeDriver implements WhatsAppDriver {
 
   async destroy(): Promise<void> {
     this.#destroyed = true;
-    this.#ready = false;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-  }
-
-  #assertReady(): void {
-    if (!this.#ready || !this.#login) {
-      throw new AppError('SESSION_NOT_READY', { message: 'The simulated WhatsApp session is not ready' });
-    }
   }
 
   #later(delayMs: number, action: () => void): void {
@@ -127,7 +118,6 @@ export class FakeDriver implements WhatsAppDriver {
   }
 
   #becomeReady(): void {
-    this.#ready = true;
     this.#emit({ type: 'ready' });
   }
 

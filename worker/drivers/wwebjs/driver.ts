@@ -115,7 +115,9 @@ class WwebjsDriver implements WhatsAppDriver {
     const client = this.#requireClient();
     // getNumberId asks WhatsApp for the account's real id; it handles Brazil's and Argentina's extra
     // mobile digit, so the message goes to the id it returns, never to a guessed "<digits>@c.us".
-    const numberId = await client.getNumberId(to);
+    const numberId = await client.getNumberId(to).catch((error: unknown) => {
+      throw this.#sendError(error, false);
+    });
     if (!numberId) {
       throw new AppError('NUMBER_NOT_ON_WHATSAPP', { message: `The number ${to} is not on WhatsApp; nothing was sent` });
     }
@@ -123,13 +125,24 @@ class WwebjsDriver implements WhatsAppDriver {
       const message = await client.sendMessage(numberId._serialized, body);
       return { messageId: message.id._serialized };
     } catch (error) {
-      const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
-      if (!BROWSER_GONE.test(text)) throw error;
-      throw new AppError('SEND_OUTCOME_UNKNOWN', {
+      throw this.#sendError(error, true);
+    }
+  }
+
+  // What a failed send means for the caller, decided here only: the browser went away while the message
+  // was being handed over (outcome unknown), or WhatsApp refused it in the page (not sent).
+  #sendError(error: unknown, handingOver: boolean): AppError {
+    const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
+    if (handingOver && BROWSER_GONE.test(text)) {
+      return new AppError('SEND_OUTCOME_UNKNOWN', {
         message: 'The browser went away while sending; the message may or may not have been sent',
         cause: error,
       });
     }
+    this.#logger.warn('WhatsApp send failed', describeError(error));
+    // whatsapp-web.js appends the page's stack to its messages: keep the first line, the reason.
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.trim() || 'unknown error';
+    return new AppError('SEND_FAILED', { message: `WhatsApp could not send the message: ${reason}`, cause: error });
   }
 
   async getAccountInfo(): Promise<AccountInfo> {

@@ -1,0 +1,284 @@
+// Keeps one worker running for the session: start, recycle (SIGUSR2), stop, replace on a fault, back off
+// and give up on a crash loop. Its phase is one value (the published worker.status), and it is the one
+// writer of the session state. The child process itself is worker-process.ts's; watchdogs.ts decides when
+// a worker must be replaced, restart-policy.ts how long to wait; worker-host.ts routes the calls.
+import type { Config } from '../shared/config.js';
+import type { Logger } from '../shared/logger.js';
+import { describeError } from '../shared/logger.js';
+import { treePssMb } from '../shared/process-memory.js';
+import type { Fork } from './fork.js';
+import { crashLoopReason, decideRestart, recentFailures, restartPolicyFrom, type RestartPolicy } from './restart-policy.js';
+import { SessionStateStore, type SessionSnapshot, type SnapshotListener } from './session-state.js';
+import { watchdogsFor, type WatchdogFault } from './watchdogs.js';
+import { isActive, type After, type Phase, type Stopping } from './worker-phase.js';
+import { WorkerProcess, type HostEvent } from './worker-process.js';
+
+export interface WorkerLifecycleOptions {
+  config: Config;
+  logger: Logger;
+  fork: Fork;
+  measureMemoryMb?: (pid: number) => number;
+}
+
+export interface ReplaceOptions {
+  // A fault counts toward the crash-loop guard and restarts after backoff; otherwise the next starts now.
+  fault: boolean;
+  // How long calls in flight may finish (0 for a stuck worker).
+  graceMs: number;
+  // Skip the polite stop: the worker does not answer anyway.
+  kill: boolean;
+}
+
+const STOP_NOW = 0;
+
+export class WorkerLifecycle {
+  readonly #store = new SessionStateStore();
+  readonly #options: WorkerLifecycleOptions;
+  readonly #config: Config;
+  readonly #logger: Logger;
+  readonly #policy: RestartPolicy;
+  #phase: Phase = { name: 'IDLE' };
+  #failures: number[] = [];
+  #spawns = 0;
+  #stopped: Promise<void> | undefined;
+
+  constructor(options: WorkerLifecycleOptions) {
+    this.#options = options;
+    this.#config = options.config;
+    this.#logger = options.logger;
+    this.#policy = restartPolicyFrom(this.#config);
+    this.#store.subscribe((next, previous) => {
+      if (next.state === previous.state) return;
+      this.#logger.info('WhatsApp state', { state: next.state, previous: previous.state, reason: next.lastDisconnectReason });
+      if (isActive(this.#phase)) this.#phase.watchdogs.onState(next.state);
+    });
+  }
+
+  snapshot(): SessionSnapshot {
+    return this.#store.snapshot;
+  }
+
+  subscribe(listener: SnapshotListener): () => void {
+    return this.#store.subscribe(listener);
+  }
+
+  start(): void {
+    if (this.#phase.name === 'IDLE' && !this.#stopped) this.#launch(this.#spawn());
+  }
+
+  // The session's worker, while it may take calls.
+  get worker(): WorkerProcess | undefined {
+    const phase = this.#phase;
+    return isActive(phase) && phase.worker.live && !this.#stopped ? phase.worker : undefined;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped !== undefined;
+  }
+
+  // A manual start (POST /connect with no worker): past failures are forgiven, a worker starts now (or,
+  // while one stops, right after it).
+  startNow(): void {
+    if (this.#stopped) return;
+    this.#failures = [];
+    const phase = this.#phase;
+    if (phase.name === 'STOPPING') return this.#retarget(phase, 'restart');
+    if (phase.name === 'BACKOFF') clearTimeout(phase.timer);
+    if (phase.name === 'BACKOFF' || phase.name === 'IDLE' || phase.name === 'CRASH_LOOP') this.#launch(this.#spawn());
+  }
+
+  // The operator's disconnect with no worker to ask: a restart under way is cancelled (never answered and
+  // then undone). Resolves true once IDLE; false when a later request took over meanwhile.
+  async idle(): Promise<boolean> {
+    const phase = this.#phase;
+    if (phase.name === 'STOPPING') {
+      this.#retarget(phase, 'idle');
+      await phase.done;
+    } else if (!isActive(phase) && phase.name !== 'SHUT_DOWN') {
+      if (phase.name === 'BACKOFF') clearTimeout(phase.timer);
+      this.#setPhase({ name: 'IDLE' });
+    }
+    return this.#phase.name === 'IDLE';
+  }
+
+  // What the session is while IDLE by request.
+  disconnected(reason: string): void {
+    if (this.#phase.name === 'IDLE') this.#store.setState('DISCONNECTED', reason);
+  }
+
+  // Replaces the worker with a fresh one: calls in flight get the grace period, the port stays up.
+  recycle(why: string): Promise<void> {
+    if (this.#stopped) return this.#stopped;
+    const phase = this.#phase;
+    if (!isActive(phase)) {
+      this.startNow();
+      return this.#phase.name === 'STOPPING' ? this.#phase.done : Promise.resolve();
+    }
+    this.#failures = [];
+    return this.replace(why, { fault: false, graceMs: this.#config.shutdownGraceMs, kill: false });
+  }
+
+  // Stops the worker for good (SIGINT/SIGTERM): calls in flight get the grace period. Idempotent.
+  stop(): Promise<void> {
+    this.#stopped ??= (async () => {
+      const phase = this.#phase;
+      if (isActive(phase)) {
+        phase.watchdogs.stop();
+        await this.#stopWorker(phase.worker, 'shut-down', 'the service is stopping', () => phase.worker.stop(this.#config.shutdownGraceMs));
+      } else if (phase.name === 'STOPPING') {
+        this.#retarget(phase, 'shut-down');
+        await phase.done;
+      } else {
+        if (phase.name === 'BACKOFF') clearTimeout(phase.timer);
+        this.#setPhase({ name: 'SHUT_DOWN' });
+      }
+    })();
+    return this.#stopped;
+  }
+
+  #spawn(): WorkerProcess {
+    if (this.#spawns++ > 0) this.#store.setWorker({ restarts: this.#store.snapshot.worker.restarts + 1 });
+    return new WorkerProcess({
+      child: this.#options.fork(),
+      maxPendingCalls: this.#config.maxPendingCalls,
+      logger: this.#logger,
+      onEvent: (worker, event) => this.#onEvent(worker, event),
+      onExit: (worker, how) => this.#onExit(worker, how),
+    });
+  }
+
+  // Makes `worker` the session's and asks it to start its client: the profile is free by now.
+  #launch(worker: WorkerProcess): void {
+    const watchdogs = watchdogsFor(worker, this.#config, this.#options.measureMemoryMb ?? treePssMb, {
+      onMemory: (memoryMb) => {
+        if (memoryMb !== this.#store.snapshot.worker.memoryMb) this.#store.setWorker({ memoryMb });
+      },
+      onFault: (fault) => this.#onWatchdog(fault),
+    });
+    this.#setPhase({ name: worker.hello ? 'RUNNING' : 'STARTING', worker, watchdogs });
+    this.#store.setState('INIT');
+    if (worker.hello) watchdogs.start(this.#store.snapshot.state);
+    worker.call('start', null, this.#config.callTimeoutMs).catch((error: unknown) => {
+      // A worker that died meanwhile is handled by its exit.
+      if (worker.live) this.#logger.warn('The worker did not start its client', describeError(error));
+    });
+  }
+
+  #onEvent(worker: WorkerProcess, event: HostEvent): void {
+    const phase = this.#phase;
+    // Only the session's worker speaks for the session (not one stopping, nor one forked ahead).
+    if (!isActive(phase) || phase.worker !== worker) return;
+    if (event.kind === 'hello') {
+      this.#setPhase({ ...phase, name: 'RUNNING' });
+      phase.watchdogs.start(this.#store.snapshot.state);
+      return;
+    }
+    this.#store.setState(event.state, event.reason);
+  }
+
+  #onExit(worker: WorkerProcess, how: string): void {
+    const phase = this.#phase;
+    const active = isActive(phase) && phase.worker === worker;
+    const forkedAhead = phase.name === 'STOPPING' && phase.next === worker;
+    if (!active && !forkedAhead) return;
+    this.#logger.error('Worker exited unexpectedly', { worker_pid: worker.pid, how });
+    if (active) {
+      phase.watchdogs.stop();
+      void this.#stopWorker(worker, 'backoff', `the worker exited (${how})`, () => worker.exited);
+    }
+  }
+
+  // Ends the session's worker and starts another: now for a recycle, after backoff for a fault.
+  replace(why: string, options: ReplaceOptions): Promise<void> {
+    const phase = this.#phase;
+    if (phase.name === 'STOPPING') return phase.done;
+    if (!isActive(phase)) return Promise.resolve();
+    phase.watchdogs.stop();
+    if (options.fault) this.#logger.error('Replacing the worker', { why });
+    else this.#logger.info('Recycling the worker', { why });
+    const { worker } = phase;
+    return this.#stopWorker(worker, options.fault ? 'backoff' : 'restart', why, () => (options.kill ? worker.kill() : worker.stop(options.graceMs)));
+  }
+
+  #stopWorker(worker: WorkerProcess, then: After, why: string, end: () => Promise<void>): Promise<void> {
+    const startedAt = Date.now();
+    const phase: Stopping = { name: 'STOPPING', worker, then, why, next: undefined, done: Promise.resolve() };
+    this.#setPhase(phase);
+    this.#store.setState('INIT');
+    if (then === 'restart') phase.next = this.#spawn();
+    phase.done = end().then(() => this.#afterStop(phase, startedAt));
+    return phase.done;
+  }
+
+  #retarget(phase: Stopping, then: After): void {
+    if (phase.then === 'shut-down') return;
+    phase.then = then;
+    if (then === 'restart') phase.next ??= this.#spawn();
+  }
+
+  async #afterStop(phase: Stopping, startedAt: number): Promise<void> {
+    const unused = phase.then === 'restart' ? undefined : phase.next;
+    if (unused) {
+      phase.next = undefined;
+      await unused.stop(STOP_NOW);
+    }
+    // Read again: a request may have changed what comes next meanwhile.
+    switch (phase.then) {
+      case 'restart': {
+        const next = phase.next && !phase.next.hasExited ? phase.next : undefined;
+        if (next) this.#launch(next);
+        else this.#afterFault(`the new worker exited before it could start (${phase.why})`);
+        break;
+      }
+      case 'backoff':
+        this.#afterFault(phase.why);
+        break;
+      case 'idle':
+        this.#setPhase({ name: 'IDLE' });
+        return;
+      case 'shut-down':
+        this.#setPhase({ name: 'SHUT_DOWN' });
+        return;
+    }
+    this.#logger.info('Worker replaced', { why: phase.why, duration_ms: Date.now() - startedAt });
+  }
+
+  // Counts a failure, then restarts after backoff, or gives up when they come too often (crash loop).
+  #afterFault(why: string): void {
+    const now = Date.now();
+    this.#failures = recentFailures([...this.#failures, now], now, this.#policy);
+    const decision = decideRestart(this.#failures, now, this.#policy);
+    if (decision.action === 'give-up') {
+      const last = this.#store.snapshot.lastDisconnectReason;
+      this.#logger.error('Worker keeps failing; not restarting it', { failures: decision.failures, why, last_reason: last });
+      this.#store.setState('DISCONNECTED', crashLoopReason(decision.failures, this.#policy, why, last));
+      this.#setPhase({ name: 'CRASH_LOOP' });
+      return;
+    }
+    this.#logger.warn('Restarting the worker after a delay', { why, delay_ms: decision.delayMs, recent_failures: this.#failures.length });
+    const timer = setTimeout(() => {
+      if (this.#phase.name === 'BACKOFF' && this.#phase.timer === timer) this.#launch(this.#spawn());
+    }, decision.delayMs);
+    this.#setPhase({ name: 'BACKOFF', timer });
+    this.#store.setState('INIT');
+  }
+
+  #onWatchdog(fault: WatchdogFault): void {
+    switch (fault.kind) {
+      case 'hung':
+        return void this.replace(fault.why, { fault: true, graceMs: STOP_NOW, kill: true });
+      case 'stuck':
+        return void this.replace(fault.why, { fault: true, graceMs: STOP_NOW, kill: false });
+      case 'over-memory':
+        this.#logger.warn('The worker uses more memory than allowed; recycling it', { why: fault.why, limit_mb: this.#config.memoryLimitMb });
+        return void this.replace(fault.why, { fault: false, graceMs: this.#config.shutdownGraceMs, kill: false });
+    }
+  }
+
+  // The one writer of the phase; the published worker details follow it.
+  #setPhase(phase: Phase): void {
+    this.#phase = phase;
+    const worker = 'worker' in phase ? phase.worker : undefined;
+    this.#store.setWorker({ status: phase.name, pid: worker?.pid ?? null, ...(worker ? {} : { memoryMb: null }) });
+  }
+}

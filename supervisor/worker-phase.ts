@@ -1,0 +1,31 @@
+// The worker lifecycle's phase: one value, whose name is the published worker.status.
+import type { WorkerStatus } from './session-state.js';
+import type { Watchdogs } from './watchdogs.js';
+import type { WorkerProcess } from './worker-process.js';
+
+// What happens once the stopping worker is gone.
+export type After = 'restart' | 'backoff' | 'idle' | 'shut-down';
+
+export interface Active {
+  name: 'STARTING' | 'RUNNING';
+  worker: WorkerProcess;
+  watchdogs: Watchdogs;
+}
+
+export interface Stopping {
+  name: 'STOPPING';
+  worker: WorkerProcess;
+  then: After;
+  why: string;
+  // Forked while the old worker closes, so a recycle does not wait for Node and the modules to load.
+  next: WorkerProcess | undefined;
+  // Resolves once the phase has moved on.
+  done: Promise<void>;
+}
+
+export type Phase = Active | Stopping | { name: 'BACKOFF'; timer: NodeJS.Timeout } | { name: Exclude<WorkerStatus, Active['name'] | 'STOPPING' | 'BACKOFF'> };
+
+// The phase whose worker is the session's.
+export function isActive(phase: Phase): phase is Active {
+  return phase.name === 'STARTING' || phase.name === 'RUNNING';
+}

@@ -1,0 +1,36 @@
+// The product's fake driver with switches a test flips: sends that never return, a client that never
+// becomes ready. Everything else is the fake driver's own behaviour (QR, self-scan, saved login on disk).
+import type { SessionLayout } from '../../shared/session-layout.js';
+import { forgetLogin } from '../../shared/session-layout.js';
+import type { DriverFactory, WhatsAppDriver } from '../../worker/drivers/driver.js';
+import { FakeDriver } from '../../worker/drivers/fake.js';
+
+export interface DriverScript {
+  hangSends: boolean;
+  neverReady: boolean;
+  scanDelayMs: number;
+  // Drivers created so far (one per client lifetime).
+  created: number;
+}
+
+export function scriptedDrivers(script: DriverScript): (layout: SessionLayout) => DriverFactory {
+  return (layout) => ({
+    create(listener): WhatsAppDriver {
+      script.created += 1;
+      const fake = new FakeDriver({ clienteId: 51, layout, scanDelayMs: script.scanDelayMs, qrRotateMs: 60_000 }, listener);
+      return {
+        initialize: () => (script.neverReady ? Promise.resolve() : fake.initialize()),
+        sendText: (to, body) => (script.hangSends ? new Promise(() => undefined) : fake.sendText(to, body)),
+        getAccountInfo: () => fake.getAccountInfo(),
+        probe: () => fake.probe(),
+        logout: () => fake.logout(),
+        destroy: () => fake.destroy(),
+      };
+    },
+    forgetLogin: () => forgetLogin(layout, 'fake'),
+  });
+}
+
+export function driverScript(overrides: Partial<DriverScript> = {}): DriverScript {
+  return { hangSends: false, neverReady: false, scanDelayMs: 0, created: 0, ...overrides };
+}
