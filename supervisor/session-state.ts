@@ -1,6 +1,5 @@
 // The published session state: what /health and /status show. The worker host is its one writer;
 // every change is checked against the transition table and announced as (next, previous).
-import { AppError } from '../shared/errors.js';
 import { pathTo, type SessionState } from '../shared/state.js';
 
 export type WorkerStatus = 'STARTING' | 'RUNNING' | 'STOPPING' | 'BACKOFF' | 'CRASH_LOOP' | 'IDLE' | 'SHUT_DOWN';
@@ -71,19 +70,5 @@ export class SessionStateStore {
     const previous = this.#snapshot;
     this.#snapshot = Object.freeze(next);
     for (const listener of this.#listeners) listener(this.#snapshot, previous);
-  }
-}
-
-export type NotInStateCode = 'SESSION_NOT_READY' | 'QR_NOT_AVAILABLE';
-
-const NOT_IN_STATE_TEXT: Readonly<Record<NotInStateCode, string>> = {
-  SESSION_NOT_READY: 'WhatsApp session is not ready',
-  QR_NOT_AVAILABLE: 'No QR code to scan',
-};
-
-// Refuses a call from memory when the session is not in the state it needs; the message names the state.
-export function assertState(snapshot: SessionSnapshot, required: SessionState, code: NotInStateCode): void {
-  if (snapshot.state !== required) {
-    throw new AppError(code, { message: `${NOT_IN_STATE_TEXT[code]} (state: ${snapshot.state})` });
   }
 }

@@ -1,5 +1,16 @@
 import { expect } from 'chai';
-import { SESSION_STATES, canTransition, isSessionState, legalTargets, pathTo, type SessionState } from '../../shared/state.js';
+import { AppError } from '../../shared/errors.js';
+import {
+  SESSION_STATES,
+  assertStateFor,
+  canTransition,
+  isSessionState,
+  legalTargets,
+  notInStateError,
+  pathTo,
+  type SessionState,
+  type StatefulCall,
+} from '../../shared/state.js';
 
 // The moves the supervisor may publish, written out independently of the product's table.
 const LEGAL = new Set([
@@ -85,5 +96,25 @@ describe('state', function () {
         }
       }
     });
+  });
+
+  describe('assertStateFor', function () {
+    it('lets a call through in the state it needs', function () {
+      expect(() => assertStateFor('send', 'READY')).not.to.throw();
+      expect(() => assertStateFor('getQr', 'QR_REQUIRED')).not.to.throw();
+    });
+
+    const refusals: [StatefulCall, SessionState, string, string][] = [
+      ['send', 'QR_REQUIRED', 'SESSION_NOT_READY', 'WhatsApp session is not ready (state: QR_REQUIRED)'],
+      ['getAccountInfo', 'INIT', 'SESSION_NOT_READY', 'WhatsApp session is not ready (state: INIT)'],
+      ['getQr', 'READY', 'QR_NOT_AVAILABLE', 'No QR code to scan (state: READY)'],
+    ];
+    for (const [method, state, code, message] of refusals) {
+      it(`refuses ${method} in ${state} with 409 ${code}, naming the state`, function () {
+        const error = notInStateError(method, state);
+        expect(error).to.include({ code, status: 409, message });
+        expect(() => assertStateFor(method, state)).to.throw(AppError, message);
+      });
+    }
   });
 });

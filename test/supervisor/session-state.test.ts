@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import { AppError } from '../../shared/errors.js';
 import { SESSION_STATES, canTransition } from '../../shared/state.js';
-import { SessionStateStore, assertState, type SessionSnapshot } from '../../supervisor/session-state.js';
+import { SessionStateStore, type SessionSnapshot } from '../../supervisor/session-state.js';
 
 const START = Date.parse('2025-01-01T00:00:00.000Z');
 
@@ -156,29 +155,6 @@ describe('session-state', function () {
       store.setState('READY');
       expect(quitter).to.deep.equal(['QR_REQUIRED']);
       expect(states(seen)).to.deep.equal(['QR_REQUIRED', 'READY']);
-    });
-  });
-
-  describe('assertState', function () {
-    it('lets a call through in the required state', function () {
-      const { store } = recordedStore();
-      store.setState('READY');
-      expect(() => assertState(store.snapshot, 'READY', 'SESSION_NOT_READY')).not.to.throw();
-    });
-
-    it('refuses with the given code and a message naming the current state', function () {
-      const { store } = recordedStore();
-      store.setState('QR_REQUIRED');
-      let caught: unknown;
-      try {
-        assertState(store.snapshot, 'READY', 'SESSION_NOT_READY');
-      } catch (error) {
-        caught = error;
-      }
-      if (!(caught instanceof AppError)) return expect.fail('expected an AppError');
-      expect(caught.code).to.equal('SESSION_NOT_READY');
-      expect(caught.status).to.equal(409);
-      expect(caught.message).to.equal('WhatsApp session is not ready (state: QR_REQUIRED)');
     });
   });
 });

@@ -25,6 +25,7 @@ export interface MemoryChild extends ChildHandle {
 export interface MemoryFork {
   readonly fork: Fork;
   readonly children: MemoryChild[];
+  readonly sessionsDir: string;
   readonly layout: SessionLayout;
   // Every child gone, and the sessions folder removed.
   close(): Promise<void>;
@@ -108,6 +109,7 @@ export async function memoryFork(createDriver: (layout: SessionLayout) => Driver
   return {
     fork,
     children,
+    sessionsDir,
     layout,
     async close() {
       for (const child of children) child.kill('SIGKILL');
