@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { expect } from 'chai';
-import { ConfigError, LOG_LEVELS, loadConfig, type Config, type Env } from '../../shared/config.js';
+import { ConfigError, LOG_LEVELS, Required, SETTINGS, loadConfig, type Config, type Env, type Setting } from '../../shared/config.js';
 
 const CWD = path.resolve('/srv/session-manager');
 
@@ -31,6 +31,24 @@ function expectOneProblem(env: Env, name: string, form: string): string {
 }
 
 describe('config', function () {
+  describe('SETTINGS', function () {
+    const rows: readonly [string, Setting][] = Object.entries(SETTINGS);
+
+    it('fills each Config field from exactly one variable', function () {
+      const keys = rows.map(([, row]) => row.key);
+      expect(new Set(keys).size).to.equal(keys.length);
+      expect(keys).to.have.members(Object.keys(load()));
+    });
+
+    it('gives every setting a default its own reader accepts, so a default is never out of bounds', function () {
+      for (const [name, row] of rows) {
+        if (row.default === undefined || row.default instanceof Required) continue;
+        const raw = typeof row.default === 'string' ? row.default : JSON.stringify(row.default);
+        expect(row.read(raw), name).to.deep.equal(row.default);
+      }
+    });
+  });
+
   describe('loadConfig', function () {
     it('fills every optional variable with its documented default', function () {
       expect(load()).to.deep.equal({
