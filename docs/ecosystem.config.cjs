@@ -9,7 +9,7 @@ module.exports = {
       env: { CLIENTE_ID: '51', PORT: '3001' },
       // The supervisor restarts its own worker; PM2 only keeps the supervisor.
       autorestart: false,
-      // SHUTDOWN_GRACE_MS (10 s) + 35 s: room to close the browser and keep the saved login.
+      // Covers the stop bound, SHUTDOWN_GRACE_MS (10 s) + 34 s: room to close the browser and keep the saved login.
       kill_timeout: 45000,
     },
   ],

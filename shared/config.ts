@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { Expected, integerIn, jsonStringArray, nonEmpty, oneOf, positiveId, token, type Reader } from './config-readers.js';
 
-export const WA_DRIVERS = ['whatsapp-web.js', 'fake'] as const;
+const WA_DRIVERS = ['whatsapp-web.js', 'fake'] as const;
 export type WaDriver = (typeof WA_DRIVERS)[number];
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;

@@ -31,7 +31,7 @@ export function sessionLayout(config: Pick<Config, 'sessionsDir' | 'clienteId'>)
 }
 
 // The saved login of a driver: what a logout deletes.
-export function loginPath(layout: SessionLayout, driver: WaDriver): string {
+function loginPath(layout: SessionLayout, driver: WaDriver): string {
   return driver === 'fake' ? layout.fakeLogin : layout.profile;
 }
 

@@ -21,10 +21,6 @@ export function canTransition(from: SessionState, to: SessionState): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
-export function legalTargets(from: SessionState): readonly SessionState[] {
-  return TRANSITIONS[from];
-}
-
 // The moves that take `from` to `to` while keeping to the table: direct when legal, else through INIT
 // (a restart), which every state can reach and which can reach every state.
 export function pathTo(from: SessionState, to: SessionState): SessionState[] {

@@ -9,7 +9,7 @@ export const BROWSER_KILLED_WAIT_MS = 2000;
 // A polite close of Chromium by the driver (whatsapp-web.js's destroy), a client still launching included.
 export const BROWSER_CLOSE_TIMEOUT_MS = 10_000;
 // The worst case of a driver's destroy(): the polite close, then the browser tree killed by its pid.
-export const DRIVER_CLOSE_BOUND_MS = BROWSER_CLOSE_TIMEOUT_MS + BROWSER_KILL_GRACE_MS + BROWSER_KILLED_WAIT_MS;
+const DRIVER_CLOSE_BOUND_MS = BROWSER_CLOSE_TIMEOUT_MS + BROWSER_KILL_GRACE_MS + BROWSER_KILLED_WAIT_MS;
 // After the grace period for calls in flight, the worker exits by itself at the latest this much later.
 export const WORKER_CLOSE_BOUND_MS = DRIVER_CLOSE_BOUND_MS + 1000;
 // What the supervisor adds to the worker's own bound before it stops waiting for the answer (IPC, exit).

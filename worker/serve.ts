@@ -10,7 +10,7 @@ import { validateParams } from './params.js';
 import { WorkerSession } from './session.js';
 
 // Exit code of a worker whose WhatsApp client could not start (the supervisor backs off and retries).
-export const EXIT_START_FAILED = 3;
+const EXIT_START_FAILED = 3;
 
 export interface ServeWorkerOptions {
   channel: Channel;

@@ -60,7 +60,9 @@ export class WorkerSession {
       if (this.#driver !== driver) return;
       this.#options.logger.error('WhatsApp client failed to start', describeError(error));
       this.#driver = undefined;
-      await driver.destroy().catch(() => undefined);
+      await driver.destroy().catch((closeError: unknown) => {
+        this.#options.logger.warn('Closing the client that failed to start failed too', describeError(closeError));
+      });
       const reason = `START_FAILED: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
       this.#setState('DISCONNECTED', reason);
       this.#options.onStartFailed(reason);

@@ -13,7 +13,7 @@ import { bearerAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { parseDisconnectRequest, parseSendRequest } from './send-request.js';
 
-export const BODY_LIMIT = '256kb';
+const BODY_LIMIT = '256kb';
 
 export interface AppOptions {
   clienteId: number;

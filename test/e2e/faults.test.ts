@@ -40,7 +40,6 @@ describe('faults on the real stack (real Chromium, simulated WhatsApp Web)', fun
   const timings: Record<string, number> = {};
 
   after(() => {
-    // eslint-disable-next-line no-console
     console.log(`      recovery timings (ms): ${JSON.stringify(timings)}`);
   });
 

@@ -57,7 +57,6 @@ describe('whatsapp-web.js driver end to end (real Chromium, simulated WhatsApp W
   after(async () => {
     await service?.cleanup();
     await sim?.close();
-    // eslint-disable-next-line no-console
     console.log(`      timings (ms): ${JSON.stringify(timings)}`);
   });
 

@@ -18,8 +18,8 @@ export interface FakeDriverOptions {
   qrRotateMs: number;
 }
 
-export const FAKE_UNREGISTERED_PREFIX = '0000';
-export const FAKE_FAILING_PREFIX = '0500';
+const FAKE_UNREGISTERED_PREFIX = '0000';
+const FAKE_FAILING_PREFIX = '0500';
 // A saved login restores quickly, but not synchronously, as a real client would.
 const RESTORE_DELAY_MS = 50;
 

@@ -2,7 +2,7 @@
 import { accessSync, constants } from 'node:fs';
 import puppeteer from 'puppeteer';
 
-export const SYSTEM_CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'] as const;
+const SYSTEM_CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'] as const;
 
 // Flags for a headless browser on a server: no GPU, no background traffic to Google (these machines'
 // networks refuse it, and it wastes memory everywhere), shared memory in /tmp (small /dev/shm in containers),
@@ -26,7 +26,7 @@ const SERVER_FLAGS = [
   '--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,WebUIOmniboxPopup,WebUIOmniboxAimPopup,SpareRendererForSitePerProcess',
 ] as const;
 
-export class ChromiumNotFoundError extends Error {
+class ChromiumNotFoundError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ChromiumNotFoundError';

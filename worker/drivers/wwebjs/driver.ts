@@ -182,6 +182,7 @@ class WwebjsDriver implements WhatsAppDriver {
       // One deadline for both: a client still launching is waited for, then closed.
       const deadline = Date.now() + BROWSER_CLOSE_TIMEOUT_MS;
       if (this.#browserPid === undefined && this.#initializing) {
+        // Its failure, if any, was already reported by initialize()'s caller; here it only ends the wait.
         await withTimeout(this.#initializing, BROWSER_CLOSE_TIMEOUT_MS, 'whatsapp-web.js start').catch(() => undefined);
       }
       try {
