@@ -10,7 +10,7 @@ import type { Fork } from './fork.js';
 import { crashLoopReason, decideRestart, recentFailures, restartPolicyFrom, type RestartPolicy } from './restart-policy.js';
 import { SessionStateStore, type SessionSnapshot, type SnapshotListener } from './session-state.js';
 import { watchdogsFor, type WatchdogFault } from './watchdogs.js';
-import { isActive, type After, type Phase, type Stopping } from './worker-phase.js';
+import { isActive, type Active, type After, type Phase, type Stopping } from './worker-phase.js';
 import { WorkerProcess, type HostEvent } from './worker-process.js';
 
 export interface WorkerLifecycleOptions {
@@ -155,12 +155,19 @@ export class WorkerLifecycle {
       },
       onFault: (fault) => this.#onWatchdog(fault),
     });
-    this.#setPhase({ name: worker.hello ? 'RUNNING' : 'STARTING', worker, watchdogs });
+    const phase: Active = { name: 'STARTING', worker, watchdogs };
+    this.#setPhase(phase);
     this.#store.setState('INIT');
-    if (worker.hello) watchdogs.start(this.#store.snapshot.state);
-    worker.call('start', null, this.#config.callTimeoutMs).catch((error: unknown) => {
+    if (worker.hello) this.#run(phase);
+  }
+
+  // The worker answers calls (it said hello): watch it, and have it start its client.
+  #run(phase: Active): void {
+    this.#setPhase({ ...phase, name: 'RUNNING' });
+    phase.watchdogs.start(this.#store.snapshot.state);
+    phase.worker.call('start', null, this.#config.callTimeoutMs).catch((error: unknown) => {
       // A worker that died meanwhile is handled by its exit.
-      if (worker.live) this.#logger.warn('The worker did not start its client', describeError(error));
+      if (phase.worker.live) this.#logger.warn('The worker did not start its client', describeError(error));
     });
   }
 
@@ -168,11 +175,7 @@ export class WorkerLifecycle {
     const phase = this.#phase;
     // Only the session's worker speaks for the session (not one stopping, nor one forked ahead).
     if (!isActive(phase) || phase.worker !== worker) return;
-    if (event.kind === 'hello') {
-      this.#setPhase({ ...phase, name: 'RUNNING' });
-      phase.watchdogs.start(this.#store.snapshot.state);
-      return;
-    }
+    if (event.kind === 'hello') return this.#run(phase);
     this.#store.setState(event.state, event.reason);
   }
 
