@@ -1,5 +1,6 @@
 // When to restart a worker that died, and when to stop trying: capped exponential backoff plus a
-// crash-loop guard (more than maxFailures failures within windowMs). Pure: the caller keeps the history.
+// crash-loop guard (more than maxFailures failures within windowMs). The decisions are pure functions;
+// RestartGuard keeps the history of one host.
 
 export interface RestartPolicy {
   readonly baseDelayMs: number;
@@ -39,4 +40,29 @@ export function crashLoopReason(failures: number, policy: RestartPolicy, why: st
   const earlier = lastReason && !lastReason.startsWith('CRASH_LOOP') ? `; ${lastReason}` : '';
   const minutes = Math.round(policy.windowMs / 60_000);
   return `CRASH_LOOP: the worker failed ${failures} times in ${minutes} min (last: ${why}${earlier}); fix the cause, then send SIGUSR2 or POST /connect`;
+}
+
+// The failures of one host's workers, and what to do after each.
+export class RestartGuard {
+  readonly policy: RestartPolicy;
+  #failures: number[] = [];
+
+  constructor(policy: RestartPolicy) {
+    this.policy = policy;
+  }
+
+  get recent(): number {
+    return this.#failures.length;
+  }
+
+  // A manual retry (SIGUSR2, POST /connect): past failures are forgiven.
+  forgive(): void {
+    this.#failures = [];
+  }
+
+  // Counts a failure now and decides: restart after a delay, or give up.
+  fail(now: number = Date.now()): RestartDecision {
+    this.#failures = recentFailures([...this.#failures, now], now, this.policy);
+    return decideRestart(this.#failures, now, this.policy);
+  }
 }

@@ -4,6 +4,7 @@
 import type { Config } from '../shared/config.js';
 import type { SessionState } from '../shared/state.js';
 import { Heartbeat } from './heartbeat.js';
+import type { ReplaceOptions } from './worker-phase.js';
 import type { WorkerProcess } from './worker-process.js';
 
 const HEARTBEAT_MISSES = 2;
@@ -106,4 +107,17 @@ export function watchdogsFor(
     measureMemoryMb: () => (worker.pid === null ? null : measureMemoryMb(worker.pid)),
     ...hooks,
   });
+}
+
+// How a worker is replaced for each fault: a hung one is killed; one stuck in INIT still closes politely,
+// at once; one over its memory limit is recycled like on SIGUSR2 (not a fault: sends in flight finish).
+export function replacementFor(fault: WatchdogFault, shutdownGraceMs: number): ReplaceOptions {
+  switch (fault.kind) {
+    case 'hung':
+      return { fault: true, graceMs: 0, kill: true };
+    case 'stuck':
+      return { fault: true, graceMs: 0, kill: false };
+    case 'over-memory':
+      return { fault: false, graceMs: shutdownGraceMs, kill: false };
+  }
 }

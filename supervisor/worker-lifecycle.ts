@@ -7,10 +7,10 @@ import type { Logger } from '../shared/logger.js';
 import { describeError } from '../shared/logger.js';
 import { treePssMb } from '../shared/process-memory.js';
 import type { Fork } from './fork.js';
-import { crashLoopReason, decideRestart, recentFailures, restartPolicyFrom, type RestartPolicy } from './restart-policy.js';
+import { crashLoopReason, restartPolicyFrom, RestartGuard } from './restart-policy.js';
 import { SessionStateStore, type SessionSnapshot, type SnapshotListener } from './session-state.js';
-import { watchdogsFor, type WatchdogFault } from './watchdogs.js';
-import { isActive, type Active, type After, type Phase, type Stopping } from './worker-phase.js';
+import { replacementFor, watchdogsFor, type WatchdogFault } from './watchdogs.js';
+import { isActive, type Active, type After, type Phase, type ReplaceOptions, type Stopping } from './worker-phase.js';
 import { WorkerProcess, type HostEvent } from './worker-process.js';
 
 export interface WorkerLifecycleOptions {
@@ -20,15 +20,6 @@ export interface WorkerLifecycleOptions {
   measureMemoryMb?: (pid: number) => number;
 }
 
-export interface ReplaceOptions {
-  // A fault counts toward the crash-loop guard and restarts after backoff; otherwise the next starts now.
-  fault: boolean;
-  // How long calls in flight may finish (0 for a stuck worker).
-  graceMs: number;
-  // Skip the polite stop: the worker does not answer anyway.
-  kill: boolean;
-}
-
 const STOP_NOW = 0;
 
 export class WorkerLifecycle {
@@ -36,9 +27,8 @@ export class WorkerLifecycle {
   readonly #options: WorkerLifecycleOptions;
   readonly #config: Config;
   readonly #logger: Logger;
-  readonly #policy: RestartPolicy;
+  readonly #restarts: RestartGuard;
   #phase: Phase = { name: 'IDLE' };
-  #failures: number[] = [];
   #spawns = 0;
   #stopped: Promise<void> | undefined;
 
@@ -46,7 +36,7 @@ export class WorkerLifecycle {
     this.#options = options;
     this.#config = options.config;
     this.#logger = options.logger;
-    this.#policy = restartPolicyFrom(this.#config);
+    this.#restarts = new RestartGuard(restartPolicyFrom(this.#config));
     this.#store.subscribe((next, previous) => {
       if (next.state === previous.state) return;
       this.#logger.info('WhatsApp state', { state: next.state, previous: previous.state, reason: next.lastDisconnectReason });
@@ -80,7 +70,7 @@ export class WorkerLifecycle {
   // while one stops, right after it).
   startNow(): void {
     if (this.#stopped) return;
-    this.#failures = [];
+    this.#restarts.forgive();
     const phase = this.#phase;
     if (phase.name === 'STOPPING') return this.#retarget(phase, 'restart');
     if (phase.name === 'BACKOFF') clearTimeout(phase.timer);
@@ -114,7 +104,7 @@ export class WorkerLifecycle {
       this.startNow();
       return this.#phase.name === 'STOPPING' ? this.#phase.done : Promise.resolve();
     }
-    this.#failures = [];
+    this.#restarts.forgive();
     return this.replace(why, { fault: false, graceMs: this.#config.shutdownGraceMs, kill: false });
   }
 
@@ -248,17 +238,15 @@ export class WorkerLifecycle {
 
   // Counts a failure, then restarts after backoff, or gives up when they come too often (crash loop).
   #afterFault(why: string): void {
-    const now = Date.now();
-    this.#failures = recentFailures([...this.#failures, now], now, this.#policy);
-    const decision = decideRestart(this.#failures, now, this.#policy);
+    const decision = this.#restarts.fail();
     if (decision.action === 'give-up') {
       const last = this.#store.snapshot.lastDisconnectReason;
       this.#logger.error('Worker keeps failing; not restarting it', { failures: decision.failures, why, last_reason: last });
-      this.#store.setState('DISCONNECTED', crashLoopReason(decision.failures, this.#policy, why, last));
+      this.#store.setState('DISCONNECTED', crashLoopReason(decision.failures, this.#restarts.policy, why, last));
       this.#setPhase({ name: 'CRASH_LOOP' });
       return;
     }
-    this.#logger.warn('Restarting the worker after a delay', { why, delay_ms: decision.delayMs, recent_failures: this.#failures.length });
+    this.#logger.warn('Restarting the worker after a delay', { why, delay_ms: decision.delayMs, recent_failures: this.#restarts.recent });
     const timer = setTimeout(() => {
       if (this.#phase.name === 'BACKOFF' && this.#phase.timer === timer) this.#launch(this.#spawn());
     }, decision.delayMs);
@@ -267,16 +255,12 @@ export class WorkerLifecycle {
   }
 
   #onWatchdog(fault: WatchdogFault): void {
-    switch (fault.kind) {
-      case 'hung':
-        return void this.replace(fault.why, { fault: true, graceMs: STOP_NOW, kill: true });
-      case 'stuck':
-        return void this.replace(fault.why, { fault: true, graceMs: STOP_NOW, kill: false });
-      case 'over-memory':
-        this.#logger.warn('The worker uses more memory than allowed; recycling it', { why: fault.why, limit_mb: this.#config.memoryLimitMb });
-        return void this.replace(fault.why, { fault: false, graceMs: this.#config.shutdownGraceMs, kill: false });
+    if (fault.kind === 'over-memory') {
+      this.#logger.warn('The worker uses more memory than allowed; recycling it', { why: fault.why, limit_mb: this.#config.memoryLimitMb });
     }
+    void this.replace(fault.why, replacementFor(fault, this.#config.shutdownGraceMs));
   }
+
 
   // The one writer of the phase; the published worker details follow it.
   #setPhase(phase: Phase): void {

@@ -25,6 +25,16 @@ export interface Stopping {
 
 export type Phase = Active | Stopping | { name: 'BACKOFF'; timer: NodeJS.Timeout } | { name: Exclude<WorkerStatus, Active['name'] | 'STOPPING' | 'BACKOFF'> };
 
+// How a worker is replaced.
+export interface ReplaceOptions {
+  // A fault counts toward the crash-loop guard and restarts after backoff; otherwise the next starts now.
+  fault: boolean;
+  // How long calls in flight may finish (0 for a stuck worker).
+  graceMs: number;
+  // Skip the polite stop: the worker does not answer anyway.
+  kill: boolean;
+}
+
 // The phase whose worker is the session's.
 export function isActive(phase: Phase): phase is Active {
   return phase.name === 'STARTING' || phase.name === 'RUNNING';
