@@ -49,13 +49,13 @@ export class Watchdogs {
     });
   }
 
-  // The worker answers calls; its session is in `state`. A new worker gets its own full INIT allowance.
-  start(state: SessionState): void {
-    if (this.#done) return;
-    this.#heartbeat.start();
-    this.onState(state);
+  // The worker answers calls: ping it from now on.
+  startHeartbeat(): void {
+    if (!this.#done) this.#heartbeat.start();
   }
 
+  // Called with the session's state from the worker's launch on (a new worker gets a full INIT allowance,
+  // also one that never says hello), then on every change.
   onState(state: SessionState): void {
     clearTimeout(this.#initTimer);
     this.#initTimer = undefined;

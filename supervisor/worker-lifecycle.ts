@@ -148,13 +148,14 @@ export class WorkerLifecycle {
     const phase: Active = { name: 'STARTING', worker, watchdogs };
     this.#setPhase(phase);
     this.#store.setState('INIT');
+    watchdogs.onState(this.#store.snapshot.state);
     if (worker.hello) this.#run(phase);
   }
 
   // The worker answers calls (it said hello): watch it, and have it start its client.
   #run(phase: Active): void {
     this.#setPhase({ ...phase, name: 'RUNNING' });
-    phase.watchdogs.start(this.#store.snapshot.state);
+    phase.watchdogs.startHeartbeat();
     phase.worker.call('start', null, this.#config.callTimeoutMs).catch((error: unknown) => {
       // A worker that died meanwhile is handled by its exit.
       if (phase.worker.live) this.#logger.warn('The worker did not start its client', describeError(error));

@@ -106,7 +106,9 @@ export class WorkerProcess {
   // SIGTERM, then SIGKILL; resolves once it and its browsers are gone.
   async stop(graceMs: number): Promise<void> {
     this.#stopping = true;
-    if (!this.#hasExited) {
+    // One that never said hello has no client yet and cannot answer: SIGTERM at once.
+    if (!this.#hasExited && !this.#hello) this.#child.kill('SIGTERM');
+    if (!this.#hasExited && this.#hello) {
       try {
         await this.call('shutdown', { graceMs }, shutdownCallTimeoutMs(graceMs));
       } catch (error) {

@@ -156,6 +156,18 @@ describe('worker-host', function () {
     expect(log.lines().some((line) => line.message === 'Replacing the worker' && String(line.why).includes('INIT'))).to.equal(true);
   });
 
+  it('replaces a worker that never says hello after INIT_TIMEOUT_MS', async () => {
+    log = captureLogger();
+    script = driverScript();
+    forks = await memoryFork(scriptedDrivers(script), log.logger);
+    forks.stuckNext = true;
+    const config = loadConfig({ CLIENTE_ID: '51', WA_DRIVER: 'fake', INIT_TIMEOUT_MS: '1000' });
+    host = new WorkerHost({ config, logger: log.logger, fork: forks.fork, forgetLogin: async () => undefined, measureMemoryMb: () => 50 });
+    host.start();
+    await until((s) => s.worker.status === 'BACKOFF', 3000);
+    expect(forks.children[0]?.exitCode).to.not.equal(undefined);
+  });
+
   it('POST /disconnect during a recycle wins: DISCONNECTED, and no worker comes back', async () => {
     await start();
     await ready();

@@ -24,6 +24,8 @@ export interface MemoryChild extends ChildHandle {
 
 export interface MemoryFork {
   readonly fork: Fork;
+  // When set, the next child never gets as far as its hello (a process stuck loading its modules).
+  stuckNext: boolean;
   readonly children: MemoryChild[];
   readonly sessionsDir: string;
   readonly layout: SessionLayout;
@@ -72,7 +74,9 @@ export async function memoryFork(createDriver: (layout: SessionLayout) => Driver
         markExited();
       });
     };
-    const served = serveWorker({
+    const stuck = forks.stuckNext;
+    forks.stuckNext = false;
+    const served: ServedWorker = stuck ? { stop: async () => end(null, 'SIGTERM') } : serveWorker({
       channel: workerEnd,
       createDriver: factory,
       logger,
@@ -106,8 +110,9 @@ export async function memoryFork(createDriver: (layout: SessionLayout) => Driver
     return child;
   };
 
-  return {
+  const forks: MemoryFork = {
     fork,
+    stuckNext: false,
     children,
     sessionsDir,
     layout,
@@ -117,4 +122,5 @@ export async function memoryFork(createDriver: (layout: SessionLayout) => Driver
       await rm(sessionsDir, { recursive: true, force: true });
     },
   };
+  return forks;
 }
