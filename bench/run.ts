@@ -3,7 +3,9 @@
 import { benchChromiumMemory } from './chromium-memory.js';
 import { benchHttp } from './http.js';
 import { benchLifecycle } from './lifecycle.js';
+import { benchRecycle, chromiumPresent } from './recycle.js';
 
 await benchLifecycle();
 await benchHttp();
+if (chromiumPresent()) await benchRecycle();
 if (process.env.BENCH_CHROMIUM === '1') await benchChromiumMemory();
