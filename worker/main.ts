@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     channel: ipcChannel(process, (error) => logger.warn('IPC send failed', describeError(error))),
     createDriver,
     logger,
-    showQr: (qr) => printQr(qr),
+    showQr: (qr) => void printQr(qr),
     exit: (code) => process.exit(code),
     pid: process.pid,
     shutdownGraceMs: config.shutdownGraceMs,
