@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     channel: ipcChannel(process, (error) => logger.warn('IPC send failed', describeError(error))),
     createDriver,
     logger,
-    showQr: (qr) => void printQr(qr),
+    showQr: (qr) => void printQr(qr).catch((error: unknown) => logger.warn('Could not print the QR in the terminal', describeError(error))),
     exit: (code) => process.exit(code),
     pid: process.pid,
     shutdownGraceMs: config.shutdownGraceMs,
