@@ -1,6 +1,11 @@
 // Finds the Chromium to run and builds its command line.
 import { accessSync, constants } from 'node:fs';
-import puppeteer from 'puppeteer';
+import { createRequire } from 'node:module';
+
+// whatsapp-web.js require()s puppeteer, which ships a CommonJS and an ES module build: an `import` here
+// loaded the second, a whole other copy of puppeteer in the worker (-11 MiB worker PSS by asking the copy
+// whatsapp-web.js uses; bench/chromium-memory.ts). Asked only when CHROME_PATH is unset.
+const requireCommonJs = createRequire(import.meta.url);
 
 export const SYSTEM_CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'] as const;
 
@@ -24,6 +29,11 @@ const SERVER_FLAGS = [
   // The omnibox popup is preloaded even headless (~49 MB PSS) and a spare renderer kept for navigations
   // that never come (~5 MB). Names are Chromium 156's; unknown names are ignored, so re-measure on upgrades.
   '--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,WebUIOmniboxPopup,WebUIOmniboxAimPopup,SpareRendererForSitePerProcess',
+  // Measured and left out (bench/memory-variants.ts has each figure): V8 heap flags (--js-flags
+  // --max-semi-space-size, --lite-mode, --optimize-for-size), more --disable-features of background services,
+  // --renderer-process-limit, --disable-site-isolation-trials, --enable-low-end-device-mode, cache and raster
+  // flags save nothing measurable; --no-zygote costs 12 MiB; --in-process-gpu, NetworkServiceInProcess2 and
+  // --single-process save 3-26 MiB by merging helpers into the browser, where a helper's crash takes it down.
 ] as const;
 
 export class ChromiumNotFoundError extends Error {
@@ -60,6 +70,7 @@ export function resolveChromium(chromePath: string | undefined, candidates: read
 
 function puppeteerBrowser(): string | undefined {
   try {
+    const puppeteer = requireCommonJs('puppeteer') as typeof import('puppeteer');
     return puppeteer.executablePath();
   } catch {
     return undefined;
