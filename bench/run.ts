@@ -1,11 +1,18 @@
-// npm run bench: every benchmark, one after the other, on 127.0.0.1 only.
-// BENCH_CHROMIUM=1 adds the Chromium memory benchmark (real Chromium, a few minutes).
+// npm run bench: every benchmark, one after the other, on 127.0.0.1 only. The recycle and memory per tenant (real
+// Chromium, ~20 s) runs when a Chromium is found; BENCH_CHROMIUM=1 adds the long sweep of Chromium flags and
+// Node options (a few minutes).
 import { benchChromiumMemory } from './chromium-memory.js';
 import { benchHttp } from './http.js';
 import { benchLifecycle } from './lifecycle.js';
+import { benchMemory } from './memory.js';
 import { benchRecycle, chromiumPresent } from './recycle.js';
 
 await benchLifecycle();
 await benchHttp();
-if (chromiumPresent()) await benchRecycle();
-if (process.env.BENCH_CHROMIUM === '1') await benchChromiumMemory();
+if (chromiumPresent()) {
+  await benchRecycle();
+  await benchMemory();
+  if (process.env.BENCH_CHROMIUM === '1') await benchChromiumMemory();
+} else {
+  console.log('Recycle and memory per tenant: skipped, they need Chromium (see README "Chromium").');
+}

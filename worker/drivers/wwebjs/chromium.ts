@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { PuppeteerNode } from 'puppeteer';
 
 // The CommonJS build, the one whatsapp-web.js loads: importing the ESM build too would load puppeteer twice
-// (~170 ms of worker start-up and its memory, measured).
+// (~170 ms of worker start-up and 11 MiB of worker PSS, measured: bench/chromium-memory.ts).
 const puppeteer = createRequire(import.meta.url)('puppeteer') as PuppeteerNode;
 
 const SYSTEM_CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'] as const;
@@ -29,6 +29,11 @@ const SERVER_FLAGS = [
   // The omnibox popup is preloaded even headless (~49 MB PSS) and a spare renderer kept for navigations
   // that never come (~5 MB). Names are Chromium 156's; unknown names are ignored, so re-measure on upgrades.
   '--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,WebUIOmniboxPopup,WebUIOmniboxAimPopup,SpareRendererForSitePerProcess',
+  // Measured and left out (bench/memory-variants.ts has each figure): V8 heap flags (--js-flags
+  // --max-semi-space-size, --lite-mode, --optimize-for-size), more --disable-features of background services,
+  // --renderer-process-limit, --disable-site-isolation-trials, --enable-low-end-device-mode, cache and raster
+  // flags save nothing measurable; --no-zygote costs 12 MiB; --in-process-gpu, NetworkServiceInProcess2 and
+  // --single-process save 3-26 MiB by merging helpers into the browser, where a helper's crash takes it down.
 ] as const;
 
 class ChromiumNotFoundError extends Error {
