@@ -3,7 +3,7 @@
 // `npm install` works on machines that cannot reach Google's download servers.
 const { existsSync } = require('node:fs');
 
-const systemBrowsers = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+const systemBrowsers = ['/usr/lib/chromium/chromium-headless-shell', '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 const envSkip = /^(1|true|yes)$/i.test(process.env.PUPPETEER_SKIP_DOWNLOAD ?? '');
 
 module.exports = {

@@ -36,8 +36,11 @@ function optionsFromEnv(): MemoryOptions {
   return { tenants };
 }
 
+// CHROME_PATH, when set for the bench, is handed to every tenant (the service's env is otherwise clean).
+const chromePath = process.env.CHROME_PATH || undefined;
+
 async function startLoggedIn(sim: WhatsAppSimulator, clienteId: number, running: ServiceProcess[]): Promise<ServiceProcess> {
-  const service = await startTenant(sim, { clienteId, chromeArgs: [] });
+  const service = await startTenant(sim, { clienteId, chromeArgs: [], ...(chromePath === undefined ? {} : { chromePath }) });
   running.push(service);
   await loginByQr(service, sim);
   await sendOne(service, sim, clienteId);
@@ -90,7 +93,7 @@ function printReport(report: MemoryReport, chromium: string, others: number): vo
 // started (cleanly: a left-over Chromium is an error) before returning.
 export async function benchMemory(options: MemoryOptions = optionsFromEnv()): Promise<MemoryReport> {
   const { tenants = 3 } = options;
-  const chromium = resolveChromium(process.env.CHROME_PATH || undefined);
+  const chromium = resolveChromium(chromePath);
   const sim = await startWhatsAppSimulator({ qrRotateMs: 60_000 });
   const running: ServiceProcess[] = [];
   try {

@@ -55,7 +55,7 @@ export const SETTINGS = Object.freeze({
   SESSIONS_DIR:          setting({ key: 'sessionsDir',         read: nonEmpty,                            default: './sessions',
                                    resolve: relativeToCwd }),
   CHROME_PATH:           setting({ key: 'chromePath',          read: nonEmpty,                            default: undefined,
-                                   documentedDefault: "puppeteer's browser, else `/usr/bin/chromium`" }),
+                                   documentedDefault: "puppeteer's browser, else `/usr/lib/chromium/chromium-headless-shell`, else `/usr/bin/chromium`" }),
   CHROME_ARGS:           setting({ key: 'chromeArgs',          read: jsonStringArray,                     default: Object.freeze<string[]>([]) }),
   WA_DRIVER:             setting({ key: 'driver',              read: oneOf(WA_DRIVERS),                   default: 'whatsapp-web.js' }),
   FAKE_SCAN_DELAY_MS:    setting({ key: 'fakeScanDelayMs',     read: integerIn(0, HOUR, 3000),            default: 3000 }),

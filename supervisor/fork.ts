@@ -23,6 +23,10 @@ export function execaFork(entry: string, env: NodeJS.ProcessEnv, logger: Logger)
     const child = execaNode(entry, [], {
       ipc: true,
       serialization: 'json',
+      // A 1 MiB young generation: the worker allocates little and slowly, and V8's default semi-space
+      // sizing keeps ~8 MiB more resident (bench/memory-variants.ts, node-semi-space-1: worker PSS
+      // -7..-9 MiB). The supervisor's own Node options come after it, so an operator's choice wins.
+      nodeOptions: ['--max-semi-space-size=1', ...process.execArgv],
       // Keep no copy of IPC messages or output for the child's lifetime.
       buffer: false,
       stdin: 'ignore',

@@ -70,7 +70,7 @@ describe('whatsapp-web.js driver end to end (real Chromium, simulated WhatsApp W
     sessionsDir = service.sessionsDir;
     const qr = await expectQrFromSimulator();
     timings.start_to_qr = Math.round(performance.now() - started);
-    expect(service.output()).to.contain('Scan this QR code');
+    await service.waitForOutput('Scan this QR code');
     expect(JSON.stringify(service.logs()), 'the raw QR must stay out of the JSON logs').not.to.contain(qr.split(',')[0]);
   });
 

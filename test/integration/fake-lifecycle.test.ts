@@ -33,7 +33,7 @@ describe('service with the simulated driver (real processes)', function () {
     const qr = await request(`${service.url}/qr-code`);
     expect(qr.status).to.equal(200);
     expect(qr.body.qr_code).to.be.a('string').that.matches(/^2@/);
-    expect(service.output()).to.contain('Scan this QR code');
+    await service.waitForOutput('Scan this QR code');
     expect(JSON.stringify(service.logs())).not.to.contain(String(qr.body.qr_code));
 
     await service.waitForState('READY');

@@ -21,6 +21,8 @@ export interface ServiceProcess {
   // Raw stdout (QR art included).
   output(): string;
   waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  // Resolves once the raw stdout contains `text` (QR art is printed after the state that asked for it).
+  waitForOutput(text: string, timeoutMs?: number): Promise<void>;
   waitForState(state: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   // Sends a signal and resolves with the exit code (or the signal's name).
   stop(signal?: NodeJS.Signals): Promise<number | string>;
@@ -78,25 +80,27 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
     child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
   });
 
-  function waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+  // Resolves with what `find` finds in the output so far or in what comes next; rejects after timeoutMs.
+  function waitFor<T>(find: () => T | undefined, what: string, timeoutMs: number): Promise<T> {
     return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const found = lines.find(match);
-        if (!found) return false;
-        waiters.delete(wake);
+      const check = (): void => {
+        const found = find();
+        if (found === undefined) return;
+        waiters.delete(check);
         clearTimeout(timer);
         resolve(found);
-        return true;
       };
-      const wake = (): void => void check();
       const timer = setTimeout(() => {
-        waiters.delete(wake);
-        reject(new Error(`Timed out waiting for a log line; stderr: ${stderr.slice(-500)}`));
+        waiters.delete(check);
+        reject(new Error(`Timed out waiting for ${what}; stderr: ${stderr.slice(-500)}`));
       }, timeoutMs);
-      waiters.add(wake);
+      waiters.add(check);
       check();
     });
   }
+
+  const waitForLog = (match: (line: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<Record<string, unknown>> =>
+    waitFor(() => lines.find(match), 'a log line', timeoutMs);
 
   const listening = await waitForLog((line) => line.message === 'Listening');
   const url = `http://127.0.0.1:${String(listening.port)}`;
@@ -108,6 +112,7 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
     logs: () => [...lines],
     output: () => stdout,
     waitForLog,
+    waitForOutput: (text, timeoutMs = 10_000) => waitFor(() => (stdout.includes(text) ? stdout : undefined), JSON.stringify(text), timeoutMs).then(() => undefined),
     async waitForState(state, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
