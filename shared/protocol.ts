@@ -56,7 +56,17 @@ export type WorkerEvent =
   // The session moved; `reason` explains DISCONNECTED (e.g. LOGOUT, NAVIGATION, MANUAL).
   | { kind: 'state'; state: SessionState; reason: string | null }
   // A browser was launched: the supervisor keeps the pid to end the whole tree if the worker dies.
-  | { kind: 'browser'; pid: number; profile: string };
+  | { kind: 'browser'; pid: number; profile: string }
+  // WhatsApp's ack of a message this account sent moved (whatsapp-web.js's message_ack; see MessageAck).
+  | { kind: 'message'; messageId: string; to: string; ack: MessageAck };
+
+// whatsapp-web.js's MessageAck: -1 error, 0 pending (in the page only), 1 server, 2 device, 3 read, 4 played.
+export const MESSAGE_ACKS = [-1, 0, 1, 2, 3, 4] as const;
+export type MessageAck = (typeof MESSAGE_ACKS)[number];
+
+export function isMessageAck(value: unknown): value is MessageAck {
+  return MESSAGE_ACKS.includes(value as MessageAck);
+}
 
 export interface EventMessage {
   type: 'sm:event';
@@ -96,6 +106,9 @@ export function parseEvent(message: unknown): WorkerEvent | undefined {
       if (!isSessionState(event.state)) return undefined;
       if (event.reason !== null && typeof event.reason !== 'string') return undefined;
       return { kind: 'state', state: event.state, reason: event.reason };
+    case 'message':
+      if (typeof event.messageId !== 'string' || event.messageId === '' || typeof event.to !== 'string') return undefined;
+      return isMessageAck(event.ack) ? { kind: 'message', messageId: event.messageId, to: event.to, ack: event.ack } : undefined;
     default:
       return undefined;
   }

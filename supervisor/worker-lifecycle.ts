@@ -18,6 +18,9 @@ export interface WorkerLifecycleOptions {
   logger: Logger;
   fork: Fork;
   measureMemoryMb?: (pid: number) => number;
+  // WhatsApp's acks of sent messages, from any worker of this session (one stopping too: an ack is news
+  // whichever page saw it).
+  onMessage?: (event: Extract<HostEvent, { kind: 'message' }>) => void;
 }
 
 const STOP_NOW = 0;
@@ -163,6 +166,7 @@ export class WorkerLifecycle {
   }
 
   #onEvent(worker: WorkerProcess, event: HostEvent): void {
+    if (event.kind === 'message') return this.#options.onMessage?.(event);
     const phase = this.#phase;
     // Only the session's worker speaks for the session (not one stopping, nor one forked ahead).
     if (!isActive(phase) || phase.worker !== worker) return;

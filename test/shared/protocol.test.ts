@@ -131,6 +131,7 @@ describe('protocol', function () {
       const events: WorkerEvent[] = [
         { kind: 'hello', pid: 1 },
         { kind: 'state', state: 'READY', reason: null },
+        { kind: 'message', messageId: 'true_5491122334455@c.us_3EB0AB', to: '5491122334455', ack: 2 },
       ];
       for (const event of events) {
         expect(parseEvent(JSON.parse(JSON.stringify(eventMessage(event))))).to.deep.equal(event);
@@ -161,6 +162,15 @@ describe('protocol', function () {
     it('refuses states outside the contract', function () {
       for (const value of ['CONNECTED', 'ready', 'RESTARTING', '', 3, undefined]) {
         expect(parseEvent({ ...state, event: { ...state.event, state: value } }), String(value)).to.equal(undefined);
+      }
+    });
+
+    it('refuses a message event without an id or with an ack outside whatsapp-web.js MessageAck', function () {
+      const message = { type: 'sm:event', event: { kind: 'message', messageId: 'true_1@c.us_A', to: '1', ack: 1 } };
+      expect(parseEvent(message)).to.deep.equal(message.event);
+      expectRefusedWith(parseEvent, message, 'event', [{ ...message.event, messageId: '' }, { ...message.event, messageId: 7 }]);
+      for (const ack of [-2, 5, 1.5, '1', null]) {
+        expect(parseEvent({ ...message, event: { ...message.event, ack } }), String(ack)).to.equal(undefined);
       }
     });
 
