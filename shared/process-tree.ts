@@ -18,6 +18,7 @@ export function commandLineIncludes(pid: number, marker: string): boolean {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
   } catch {
+    // No such process (any more): it names nothing.
     return false;
   }
 }
@@ -29,6 +30,7 @@ function parentOf(pid: number): number | undefined {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return Number(fields[1]);
   } catch {
+    // It ended while /proc was being listed.
     return undefined;
   }
 }
@@ -60,7 +62,7 @@ function signal(pids: readonly number[], groupLeader: number, name: NodeJS.Signa
     try {
       process.kill(target, name);
     } catch {
-      // Already gone.
+      // Already gone (ESRCH), or not a group; a process that stays is reported by waitGone's answer.
     }
   }
 }
@@ -78,20 +80,21 @@ export interface KillResult {
   // Pids that were signalled (empty when the browser was already gone or the pid is no longer ours).
   signalled: number[];
   forced: boolean;
+  // False when some of them were still running after SIGKILL and the wait that follows it.
+  gone: boolean;
 }
 
 export async function killBrowserTree(pid: number, profileMarker: string, graceMs: number): Promise<KillResult> {
-  if (!isAlive(pid) || !commandLineIncludes(pid, profileMarker)) return { signalled: [], forced: false };
+  if (!isAlive(pid) || !commandLineIncludes(pid, profileMarker)) return { signalled: [], forced: false, gone: true };
   const tree = processTree(pid);
   // The polite signal goes to the browser process alone: it then shuts its helpers down in order, after
   // they flush the profile (storage lives in a helper process; signalling all at once can lose the login).
   try {
     process.kill(pid, 'SIGTERM');
   } catch {
-    // Gone already.
+    // Gone already (ESRCH); anything else shows as a process that stays, below.
   }
-  if (await waitGone(tree, graceMs)) return { signalled: tree, forced: false };
+  if (await waitGone(tree, graceMs)) return { signalled: tree, forced: false, gone: true };
   signal(tree, pid, 'SIGKILL');
-  await waitGone(tree, BROWSER_KILLED_WAIT_MS);
-  return { signalled: tree, forced: true };
+  return { signalled: tree, forced: true, gone: await waitGone(tree, BROWSER_KILLED_WAIT_MS) };
 }

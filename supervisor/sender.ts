@@ -2,6 +2,7 @@
 // exactly once or the caller is told clearly that it was not (or that nobody can know).
 import { createHash } from 'node:crypto';
 import { AppError, deserializeError, serializeError, type ErrorCode } from '../shared/errors.js';
+import { describeError, type Logger } from '../shared/logger.js';
 import type { SendParams, SendResult } from '../shared/protocol.js';
 import type { IdempotencyStore, StoredResponse } from './idempotency-store.js';
 import type { SendQueue } from './send-queue.js';
@@ -33,11 +34,13 @@ export class Sender implements SendService {
   readonly #dispatch: (params: SendParams) => Promise<SendResult>;
   readonly #queue: SendQueue;
   readonly #store: IdempotencyStore;
+  readonly #logger: Logger;
 
-  constructor(dispatch: (params: SendParams) => Promise<SendResult>, queue: SendQueue, store: IdempotencyStore) {
+  constructor(dispatch: (params: SendParams) => Promise<SendResult>, queue: SendQueue, store: IdempotencyStore, logger: Logger) {
     this.#dispatch = dispatch;
     this.#queue = queue;
     this.#store = store;
+    this.#logger = logger;
   }
 
   async send(params: SendParams, options: SendOptions = {}): Promise<SendOutcome> {
@@ -53,12 +56,25 @@ export class Sender implements SendService {
       response = { ok: true, messageId: (await this.#sendNow(params)).messageId };
     } catch (error) {
       const serialized = serializeError(error);
-      await claim.settle({ ok: false, error: serialized }, OUTCOME_UNKNOWN.has(serialized.code));
+      // The caller gets the send's own error, never the store's: that one is logged.
+      await claim.settle({ ok: false, error: serialized }, OUTCOME_UNKNOWN.has(serialized.code)).catch((writeError: unknown) =>
+        this.#logger.error('Could not save the answer to a failed send; after a restart, a repeat with this Idempotency-Key gets SEND_OUTCOME_UNKNOWN', {
+          idempotency_key: key,
+          answer: serialized.code,
+          ...describeError(writeError),
+        }),
+      );
       throw error;
     }
-    // The message went out: a failure to write that down must not turn the answer into an error (the
-    // answer is kept in memory either way, so repeats are still answered from it).
-    await claim.settle(response, true).catch(() => undefined);
+    // The message went out: a failure to write that down must not turn the answer into an error. Repeats
+    // are answered from memory until a restart; after one, this key's repeat protection may not hold.
+    await claim.settle(response, true).catch((writeError: unknown) =>
+      this.#logger.error('Message sent, but its answer could not be saved: after a restart, repeat protection for this Idempotency-Key may not hold', {
+        idempotency_key: key,
+        message_id: response.messageId,
+        ...describeError(writeError),
+      }),
+    );
     return { messageId: response.messageId, replayed: false };
   }
 

@@ -1,8 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
+import { captureLogger } from '../support/logger.js';
 import { rejectionOf } from '../support/promises.js';
 import { AppError, type ErrorCode } from '../../shared/errors.js';
 import type { SendParams, SendResult } from '../../shared/protocol.js';
@@ -60,14 +61,23 @@ describe('sender', function () {
 
   // A Sender over a real queue and a real store; a second call is a "restart" on the same file.
   async function rig(queueOptions: Partial<SendQueueOptions> = {}) {
-    const store = await IdempotencyStore.open(path.join(dir, 'idempotency.jsonl'), TTL_MS);
+    const log = captureLogger();
+    const store = await IdempotencyStore.open(storeFile(), TTL_MS, log.logger);
     stores.push(store);
     const worker = fakeWorker();
     const queue = new SendQueue({ maxQueued: 10, minIntervalMs: 0, ...queueOptions });
-    const sender = new Sender(worker.dispatch, queue, store);
+    const sender = new Sender(worker.dispatch, queue, store, log.logger);
     const send = (params: SendParams = HELLO, options?: SendOptions) => sender.send(params, options);
     const sendKeyed = (key: string, params: SendParams = HELLO) => sender.send(params, { idempotencyKey: key });
-    return { sender, queue, worker, send, sendKeyed };
+    return { sender, queue, worker, send, sendKeyed, log };
+  }
+
+  const storeFile = (): string => path.join(dir, 'idempotency.jsonl');
+
+  // From now on every write to the store's file fails (EISDIR): its path is a directory.
+  async function breakStoreFile(): Promise<void> {
+    await rm(storeFile());
+    await mkdir(storeFile());
   }
 
   // A worker call the test finishes by calling the returned function.
@@ -182,6 +192,40 @@ describe('sender', function () {
       await sendKeyed(key);
       expect(await sendKeyed(key)).to.have.property('replayed', true);
       expect(worker.calls).to.have.length(1);
+    });
+  });
+
+  describe('when the answer cannot be written to the idempotency file', function () {
+    it('still answers a send that went out with its message id, and logs that repeat protection may not hold', async function () {
+      const { worker, sendKeyed, log } = await rig();
+      const release = holdWorker(worker);
+      const sending = sendKeyed('order-42');
+      await until(() => worker.calls.length === 1);
+      await breakStoreFile();
+      release();
+      expect(await sending).to.deep.equal({ messageId: 'true_5491123456789@c.us_1', replayed: false });
+      const logged = log.lines().filter((line) => line.level === 'error');
+      expect(logged).to.have.length(1);
+      expect(logged[0]).to.include({ idempotency_key: 'order-42', message_id: 'true_5491123456789@c.us_1', error_code: 'EISDIR' });
+      expect(String(logged[0]?.message)).to.match(/^Message sent, but its answer could not be saved.*repeat protection/);
+      // Until a restart the answer is in memory: a repeat still gets it, and nothing is sent twice.
+      expect(await sendKeyed('order-42')).to.deep.equal({ messageId: 'true_5491123456789@c.us_1', replayed: true });
+      expect(worker.calls).to.have.length(1);
+    });
+
+    it("answers a failed send with the send's own error, not the file's, and logs the lost answer", async function () {
+      const { worker, sendKeyed, log } = await rig();
+      worker.behaviour = 'SEND_FAILED';
+      const release = holdWorker(worker);
+      const sending = appErrorOf(sendKeyed('order-42'), 'SEND_FAILED');
+      await until(() => worker.calls.length === 1);
+      await breakStoreFile();
+      release();
+      expect((await sending).message).to.equal('fake worker: SEND_FAILED');
+      const logged = log.lines().filter((line) => line.level === 'error');
+      expect(logged).to.have.length(1);
+      expect(logged[0]).to.include({ idempotency_key: 'order-42', answer: 'SEND_FAILED', error_code: 'EISDIR' });
+      expect(String(logged[0]?.message)).to.match(/^Could not save the answer to a failed send/);
     });
   });
 

@@ -48,6 +48,7 @@ function isExecutable(file: string): boolean {
     accessSync(file, constants.X_OK);
     return true;
   } catch {
+    // Missing or not executable: the answer, not a failure (the caller names every path it tried).
     return false;
   }
 }
@@ -72,6 +73,7 @@ function puppeteerBrowser(): string | undefined {
   try {
     return puppeteer.executablePath();
   } catch {
+    // puppeteer has no browser configured (its download was skipped): the system paths are tried next.
     return undefined;
   }
 }

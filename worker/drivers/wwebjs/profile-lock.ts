@@ -4,7 +4,7 @@
 import { readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Logger } from '../../../shared/logger.js';
+import { describeError, type Logger } from '../../../shared/logger.js';
 import { commandLineIncludes, isAlive, killBrowserTree } from '../../../shared/process-tree.js';
 import { BROWSER_KILL_GRACE_MS } from '../../../shared/timings.js';
 
@@ -18,6 +18,7 @@ function lockOwner(profile: string): { host: string; pid: number } | undefined {
     const pid = Number(target.slice(cut + 1));
     return cut > 0 && Number.isSafeInteger(pid) && pid > 0 ? { host: target.slice(0, cut), pid } : undefined;
   } catch {
+    // No lock (ENOENT) or not a symlink (EINVAL): nobody to end; whatever is there is removed below.
     return undefined;
   }
 }
@@ -33,8 +34,15 @@ export async function releaseProfile(profile: string, logger: Logger, graceMs = 
     try {
       rmSync(path.join(profile, name), { force: false });
       removed.push(name);
-    } catch {
-      // Not there.
+    } catch (error) {
+      // Not there is the usual case. Anything else leaves the lock in place, and Chromium will refuse
+      // the profile: say why here, where the cause is known.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      logger.error('Could not remove a Chromium profile lock; Chromium may refuse to start on this profile', {
+        profile,
+        file: name,
+        ...describeError(error),
+      });
     }
   }
   if (removed.length > 0) logger.info('Removed a stale Chromium profile lock', { profile, files: removed });
