@@ -8,6 +8,7 @@ import type { IdempotencyStore, StoredResponse } from './idempotency-store.js';
 import type { SendQueue } from './send-queue.js';
 
 export interface SendOptions {
+  // Already checked at the HTTP edge (http/idempotency-key.ts).
   idempotencyKey?: string | undefined;
 }
 
@@ -23,8 +24,6 @@ export interface SendService {
 
 // Answers that leave the message possibly sent: a repeat must get them too, never a second try.
 const OUTCOME_UNKNOWN: ReadonlySet<ErrorCode> = new Set(['SEND_OUTCOME_UNKNOWN', 'WORKER_TIMEOUT']);
-
-export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
 function fingerprint(params: SendParams): string {
   return createHash('sha256').update(params.to).update('\n').update(params.message).digest('base64url');
@@ -46,9 +45,6 @@ export class Sender implements SendService {
   async send(params: SendParams, options: SendOptions = {}): Promise<SendOutcome> {
     const key = options.idempotencyKey;
     if (key === undefined) return { messageId: (await this.#sendNow(params)).messageId, replayed: false };
-    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-      throw new AppError('INVALID_FIELD', { message: 'Idempotency-Key must be 1 to 200 visible ASCII characters' });
-    }
     const claim = await this.#store.claim(key, fingerprint(params));
     if (claim.kind === 'replay') return replay(claim.response);
     let response: StoredResponse;
