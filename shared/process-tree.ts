@@ -4,13 +4,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { BROWSER_KILLED_WAIT_MS } from './timings.js';
 
+// A zombie (exited, not yet reaped by its parent) still answers signal 0 but runs nothing: not alive.
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    // EPERM: it exists but is not ours to signal.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  // Z: zombie, X: dead; no /proc entry: gone since the signal.
+  const state = statFields(pid)?.[0];
+  return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
 // True when the process's command line mentions `marker` (e.g. the Chromium profile folder).
@@ -23,16 +27,21 @@ export function commandLineIncludes(pid: number, marker: string): boolean {
   }
 }
 
-function parentOf(pid: number): number | undefined {
+// The fields of /proc/<pid>/stat from the third (state) on.
+function statFields(pid: number): string[] | undefined {
   try {
     // The command name in field 2 may hold spaces and parentheses: read after the last ')'.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[1]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    // It ended while /proc was being listed.
+    // It ended (or ended while /proc was being listed).
     return undefined;
   }
+}
+
+function parentOf(pid: number): number | undefined {
+  const parent = statFields(pid)?.[1];
+  return parent === undefined ? undefined : Number(parent);
 }
 
 // The process and all its descendants.
