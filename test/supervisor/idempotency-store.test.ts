@@ -241,14 +241,21 @@ describe('idempotency-store', function () {
       expectNew(await store.claim('k1', 'fp'));
     });
 
-    it('answers a concurrent repeat when the first claim cannot be recorded on disk', async function () {
+    it('answers a concurrent repeat that nothing was sent when the first claim cannot be recorded on disk', async function () {
       const store = await open();
       await rm(file);
       await mkdir(file);
       const first = rejectionOf(store.claim('k1', 'fp'));
       const repeat = store.claim('k1', 'fp');
-      await first;
+      expect(await first).to.have.property('code', 'EISDIR');
       expect(await settlesWithin(repeat, 500)).to.equal('settled');
+      expect(expectReplay(await repeat)).to.deep.equal({
+        ok: false,
+        error: { code: 'INTERNAL_ERROR', message: 'The Idempotency-Key could not be recorded; nothing was sent' },
+      });
+      // Nothing is kept for the key: once the disk works again, it sends.
+      await rm(file, { recursive: true });
+      expectNew(await store.claim('k1', 'fp'));
     });
   });
 });
