@@ -80,7 +80,14 @@ export class Sender implements SendService {
   }
 
   #sendNow(params: SendParams): Promise<SendResult> {
-    return this.#queue.push(() => this.#dispatch(params));
+    const queuedAt = performance.now();
+    return this.#queue.push(() => {
+      // The moment the queue's spacing applies to (SEND_MIN_INTERVAL_MS is between these, start to start).
+      if (this.#logger.isLevelEnabled('debug')) {
+        this.#logger.debug('Send handed to the worker', { queued_ms: Math.round(performance.now() - queuedAt), waiting: this.#queue.waiting });
+      }
+      return this.#dispatch(params);
+    });
   }
 }
 

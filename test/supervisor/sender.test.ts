@@ -108,6 +108,19 @@ describe('sender', function () {
     });
   });
 
+  describe('the debug log', function () {
+    it('says when each send is handed to the worker and how long it waited in the queue', async function () {
+      const { send, log } = await rig({ minIntervalMs: 50 });
+      await Promise.all([send(), send()]);
+      const handed = log.lines().filter((line) => line.message === 'Send handed to the worker');
+      expect(handed.map((line) => [line.level, line.waiting])).to.deep.equal([
+        ['debug', 0],
+        ['debug', 0],
+      ]);
+      expect(handed[1]?.queued_ms).to.be.a('number').that.is.at.least(49);
+    });
+  });
+
   describe('with an Idempotency-Key', function () {
     it('sends 5 concurrent identical requests once, and all get the same messageId, the repeats as replayed', async function () {
       const { worker, sendKeyed } = await rig();
