@@ -2,6 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { Heartbeat, type HeartbeatOptions } from '../../supervisor/heartbeat.js';
+import { until } from '../support/promises.js';
 
 const INTERVAL_MS = 20;
 
@@ -36,14 +37,6 @@ function scriptedPing(misses: number, answer: (call: number) => Promise<unknown>
     },
   };
   return script;
-}
-
-async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('Timed out waiting for the heartbeat');
-    await sleep(2);
-  }
 }
 
 describe('heartbeat', function () {

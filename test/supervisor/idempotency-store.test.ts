@@ -1,10 +1,9 @@
 import { appendFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { captureLogger, type CapturedLogger } from '../support/logger.js';
-import { rejectionOf } from '../support/promises.js';
+import { rejectionOf, settlesWithin } from '../support/promises.js';
 import { AppError } from '../../shared/errors.js';
 import { IdempotencyStore, type Claim, type StoredResponse } from '../../supervisor/idempotency-store.js';
 
@@ -22,16 +21,6 @@ function expectNew(claim: Claim): Settle {
 function expectReplay(claim: Claim): StoredResponse {
   if (claim.kind !== 'replay') return expect.fail('expected a replay, got a new claim');
   return claim.response;
-}
-
-
-// Resolves with 'settled' if the promise settles within ms, else 'pending'.
-function settlesWithin(promise: Promise<unknown>, ms: number): Promise<'settled' | 'pending'> {
-  const settled = promise.then(
-    () => 'settled' as const,
-    () => 'settled' as const,
-  );
-  return Promise.race([settled, sleep(ms, 'pending' as const)]);
 }
 
 describe('idempotency-store', function () {

@@ -1,52 +1,18 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { captureLogger } from '../support/logger.js';
-import { rejectionOf } from '../support/promises.js';
+import { fakeSendWorker, holdWorker } from '../support/fake-send-worker.js';
+import { rejectionOf, until } from '../support/promises.js';
 import { AppError, type ErrorCode } from '../../shared/errors.js';
-import type { SendParams, SendResult } from '../../shared/protocol.js';
+import type { SendParams } from '../../shared/protocol.js';
 import { IdempotencyStore } from '../../supervisor/idempotency-store.js';
 import { SendQueue, type SendQueueOptions } from '../../supervisor/send-queue.js';
 import { Sender, type SendOptions } from '../../supervisor/sender.js';
 
 const TTL_MS = 60 * 60_000;
 const HELLO: SendParams = { to: '5491123456789', message: 'Hello' };
-
-type Behaviour = 'succeed' | 'SEND_FAILED' | 'SEND_OUTCOME_UNKNOWN' | 'WORKER_TIMEOUT' | 'SESSION_NOT_READY';
-
-// Stands in for the worker: records every message handed to it, answers as `behaviour` says, after `delayMs`
-// or, when `hold` is set, once the test resolves it.
-interface FakeWorker {
-  calls: SendParams[];
-  behaviour: Behaviour;
-  delayMs: number;
-  hold: Promise<void> | undefined;
-  dispatch: (params: SendParams) => Promise<SendResult>;
-}
-
-function fakeWorker(): FakeWorker {
-  const worker: FakeWorker = {
-    calls: [],
-    behaviour: 'succeed',
-    delayMs: 0,
-    hold: undefined,
-    dispatch: async (params) => {
-      worker.calls.push(params);
-      await (worker.hold ?? sleep(worker.delayMs));
-      if (worker.behaviour !== 'succeed') throw new AppError(worker.behaviour, { message: `fake worker: ${worker.behaviour}` });
-      return { messageId: `true_${params.to}@c.us_${worker.calls.length}` };
-    },
-  };
-  return worker;
-}
-
-
-// Polls until the condition holds (mocha's timeout ends a wait that never does).
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await sleep(2);
-}
 
 async function appErrorOf(promise: Promise<unknown>, code: ErrorCode): Promise<AppError> {
   const error = await rejectionOf(promise);
@@ -64,7 +30,7 @@ describe('sender', function () {
     const log = captureLogger();
     const store = await IdempotencyStore.open(storeFile(), TTL_MS, log.logger);
     stores.push(store);
-    const worker = fakeWorker();
+    const worker = fakeSendWorker();
     const queue = new SendQueue({ maxQueued: 10, minIntervalMs: 0, ...queueOptions });
     const sender = new Sender(worker.dispatch, queue, store, log.logger);
     const send = (params: SendParams = HELLO, options?: SendOptions) => sender.send(params, options);
@@ -78,15 +44,6 @@ describe('sender', function () {
   async function breakStoreFile(): Promise<void> {
     await rm(storeFile());
     await mkdir(storeFile());
-  }
-
-  // A worker call the test finishes by calling the returned function.
-  function holdWorker(worker: FakeWorker): () => void {
-    let release: () => void = () => undefined;
-    worker.hold = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    return release;
   }
 
   beforeEach(async function () {
