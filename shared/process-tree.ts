@@ -4,13 +4,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { BROWSER_KILLED_WAIT_MS } from './timings.js';
 
+// A zombie (exited, not yet reaped by its parent) still answers signal 0 but runs nothing: not alive.
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    // EPERM: it exists but is not ours to signal.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  // Z: zombie, X: dead; no /proc entry: gone since the signal.
+  const state = statFields(pid)?.[0];
+  return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
 // True when the process's command line mentions `marker` (e.g. the Chromium profile folder).
@@ -18,19 +22,26 @@ export function commandLineIncludes(pid: number, marker: string): boolean {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
   } catch {
+    // No such process (any more): it names nothing.
     return false;
   }
 }
 
-function parentOf(pid: number): number | undefined {
+// The fields of /proc/<pid>/stat from the third (state) on.
+function statFields(pid: number): string[] | undefined {
   try {
     // The command name in field 2 may hold spaces and parentheses: read after the last ')'.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[1]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
+    // It ended (or ended while /proc was being listed).
     return undefined;
   }
+}
+
+function parentOf(pid: number): number | undefined {
+  const parent = statFields(pid)?.[1];
+  return parent === undefined ? undefined : Number(parent);
 }
 
 // The process and all its descendants.
@@ -60,7 +71,7 @@ function signal(pids: readonly number[], groupLeader: number, name: NodeJS.Signa
     try {
       process.kill(target, name);
     } catch {
-      // Already gone.
+      // Already gone (ESRCH), or not a group; a process that stays is reported by waitGone's answer.
     }
   }
 }
@@ -78,20 +89,21 @@ export interface KillResult {
   // Pids that were signalled (empty when the browser was already gone or the pid is no longer ours).
   signalled: number[];
   forced: boolean;
+  // False when some of them were still running after SIGKILL and the wait that follows it.
+  gone: boolean;
 }
 
 export async function killBrowserTree(pid: number, profileMarker: string, graceMs: number): Promise<KillResult> {
-  if (!isAlive(pid) || !commandLineIncludes(pid, profileMarker)) return { signalled: [], forced: false };
+  if (!isAlive(pid) || !commandLineIncludes(pid, profileMarker)) return { signalled: [], forced: false, gone: true };
   const tree = processTree(pid);
   // The polite signal goes to the browser process alone: it then shuts its helpers down in order, after
   // they flush the profile (storage lives in a helper process; signalling all at once can lose the login).
   try {
     process.kill(pid, 'SIGTERM');
   } catch {
-    // Gone already.
+    // Gone already (ESRCH); anything else shows as a process that stays, below.
   }
-  if (await waitGone(tree, graceMs)) return { signalled: tree, forced: false };
+  if (await waitGone(tree, graceMs)) return { signalled: tree, forced: false, gone: true };
   signal(tree, pid, 'SIGKILL');
-  await waitGone(tree, BROWSER_KILLED_WAIT_MS);
-  return { signalled: tree, forced: true };
+  return { signalled: tree, forced: true, gone: await waitGone(tree, BROWSER_KILLED_WAIT_MS) };
 }

@@ -1,5 +1,6 @@
 // Pings the worker on a fixed interval; after `misses` consecutive pings without an answer in time,
-// declares it hung. One instance per worker, stopped with it.
+// declares it hung. One instance per worker, stopped with it. `ping` must settle by itself (the RPC call
+// has its own timeout); the next ping is scheduled only once it has, so pings never overlap.
 export interface HeartbeatOptions {
   intervalMs: number;
   misses: number;
@@ -11,13 +12,17 @@ export class Heartbeat {
   readonly #options: HeartbeatOptions;
   #timer: NodeJS.Timeout | undefined;
   #missed = 0;
+  #started = false;
   #stopped = false;
 
   constructor(options: HeartbeatOptions) {
     this.#options = options;
   }
 
+  // A second call does nothing: one chain of pings per heartbeat.
   start(): void {
+    if (this.#started) return;
+    this.#started = true;
     this.#schedule();
   }
 

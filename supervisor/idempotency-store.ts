@@ -4,6 +4,7 @@
 import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, type SerializedError } from '../shared/errors.js';
+import { describeError, type Logger } from '../shared/logger.js';
 
 // The first answer to a key: what every repeat gets.
 export type StoredResponse = { ok: true; messageId: string } | { ok: false; error: SerializedError };
@@ -42,6 +43,7 @@ const SWEEP_EVERY_MS = 60_000;
 export class IdempotencyStore {
   readonly #file: string;
   readonly #ttlMs: number;
+  readonly #logger: Logger;
   readonly #now: () => number;
   readonly #entries = new Map<string, Entry>();
   readonly #waiters = new Map<string, Promise<StoredResponse>>();
@@ -51,23 +53,28 @@ export class IdempotencyStore {
   #linesWritten = 0;
   #lastSweep = 0;
 
-  private constructor(file: string, ttlMs: number, now: () => number) {
+  private constructor(file: string, ttlMs: number, logger: Logger, now: () => number) {
     this.#file = file;
     this.#ttlMs = ttlMs;
+    this.#logger = logger;
     this.#now = now;
   }
 
   // Loads the file, turns sends that were in flight at a crash into "outcome unknown", and compacts it.
-  static async open(file: string, ttlMs: number, now: () => number = Date.now): Promise<IdempotencyStore> {
-    const store = new IdempotencyStore(file, ttlMs, now);
+  static async open(file: string, ttlMs: number, logger: Logger, now: () => number = Date.now): Promise<IdempotencyStore> {
+    const store = new IdempotencyStore(file, ttlMs, logger, now);
     await mkdir(path.dirname(file), { recursive: true });
     let text = '';
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
+      // No file yet: the first start, or nothing was ever sent with a key.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    for (const line of text.split('\n')) store.#load(line);
+    let unreadable = 0;
+    for (const line of text.split('\n')) if (!store.#load(line)) unreadable += 1;
+    // Half a line is expected after a failed append; more means the file was damaged.
+    if (unreadable > 0) logger.warn('Ignored unreadable lines of the idempotency file', { file, lines: unreadable });
     await store.#compact();
     return store;
   }
@@ -126,22 +133,24 @@ export class IdempotencyStore {
     return this.#writes;
   }
 
-  #load(line: string): void {
-    if (line.trim() === '') return;
+  // False when the line is not a record (counted and logged by open()).
+  #load(line: string): boolean {
+    if (line.trim() === '') return true;
     let record: DiskRecord | null;
     try {
       record = JSON.parse(line) as DiskRecord | null;
     } catch {
-      return;
+      return false;
     }
-    if (typeof record !== 'object' || record === null) return;
-    if (typeof record.key !== 'string' || typeof record.fingerprint !== 'string' || typeof record.at !== 'number') return;
+    if (typeof record !== 'object' || record === null) return false;
+    if (typeof record.key !== 'string' || typeof record.fingerprint !== 'string' || typeof record.at !== 'number') return false;
     if (record.kind === 'released' || this.#expired(record.at)) {
       this.#entries.delete(record.key);
-      return;
+      return true;
     }
     const response = record.kind === 'done' && record.response ? record.response : UNKNOWN_AFTER_CRASH;
     this.#entries.set(record.key, { fingerprint: record.fingerprint, at: record.at, response });
+    return true;
   }
 
   #expired(at: number): boolean {
@@ -155,7 +164,15 @@ export class IdempotencyStore {
     for (const [key, entry] of this.#entries) {
       if (entry.response && this.#expired(entry.at)) this.#entries.delete(key);
     }
-    if (this.#linesWritten > 2 * this.#entries.size + 1000) void this.#compact().catch(() => undefined);
+    if (this.#linesWritten > 2 * this.#entries.size + 1000) {
+      // Nothing is lost when it fails (the file keeps every record, only longer), but the disk needs a look.
+      this.#compact().catch((error: unknown) =>
+        this.#logger.error('Could not compact the idempotency file; it keeps growing until this works', {
+          file: this.#file,
+          ...describeError(error),
+        }),
+      );
+    }
   }
 
   #append(record: DiskRecord): Promise<void> {
@@ -166,6 +183,7 @@ export class IdempotencyStore {
       await appendFile(this.#file, line);
       this.#lastAppendFailed = false;
     });
+    // The chain goes on after a failure; the failure itself goes to this write's caller.
     this.#writes = write.catch(() => undefined);
     return write;
   }
@@ -181,6 +199,7 @@ export class IdempotencyStore {
       await rename(temporary, this.#file);
       this.#linesWritten = lines.length;
     });
+    // As in #append: the caller (open, or the sweep's log) gets the failure; the chain goes on.
     this.#writes = write.catch(() => undefined);
     return write;
   }

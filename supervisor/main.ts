@@ -36,11 +36,12 @@ async function main(): Promise<void> {
     fork: execaFork(WORKER_ENTRY, process.env, logger),
     forgetLogin: () => forgetLogin(layout, config.driver),
   });
-  const store = await IdempotencyStore.open(layout.idempotencyFile, config.idempotencyTtlMs);
+  const store = await IdempotencyStore.open(layout.idempotencyFile, config.idempotencyTtlMs, logger);
   const sender = new Sender(
     (params) => host.send(params),
     new SendQueue({ maxQueued: config.sendQueueMax, minIntervalMs: config.sendMinIntervalMs }),
     store,
+    logger,
   );
   let shuttingDown = false;
   const app = createApp({

@@ -2,11 +2,13 @@
 // exactly once or the caller is told clearly that it was not (or that nobody can know).
 import { createHash } from 'node:crypto';
 import { AppError, deserializeError, serializeError, type ErrorCode } from '../shared/errors.js';
+import { describeError, type Logger } from '../shared/logger.js';
 import type { SendParams, SendResult } from '../shared/protocol.js';
 import type { IdempotencyStore, StoredResponse } from './idempotency-store.js';
 import type { SendQueue } from './send-queue.js';
 
 export interface SendOptions {
+  // Already checked at the HTTP edge (http/idempotency-key.ts).
   idempotencyKey?: string | undefined;
 }
 
@@ -23,8 +25,6 @@ export interface SendService {
 // Answers that leave the message possibly sent: a repeat must get them too, never a second try.
 const OUTCOME_UNKNOWN: ReadonlySet<ErrorCode> = new Set(['SEND_OUTCOME_UNKNOWN', 'WORKER_TIMEOUT']);
 
-export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
-
 function fingerprint(params: SendParams): string {
   return createHash('sha256').update(params.to).update('\n').update(params.message).digest('base64url');
 }
@@ -33,19 +33,18 @@ export class Sender implements SendService {
   readonly #dispatch: (params: SendParams) => Promise<SendResult>;
   readonly #queue: SendQueue;
   readonly #store: IdempotencyStore;
+  readonly #logger: Logger;
 
-  constructor(dispatch: (params: SendParams) => Promise<SendResult>, queue: SendQueue, store: IdempotencyStore) {
+  constructor(dispatch: (params: SendParams) => Promise<SendResult>, queue: SendQueue, store: IdempotencyStore, logger: Logger) {
     this.#dispatch = dispatch;
     this.#queue = queue;
     this.#store = store;
+    this.#logger = logger;
   }
 
   async send(params: SendParams, options: SendOptions = {}): Promise<SendOutcome> {
     const key = options.idempotencyKey;
     if (key === undefined) return { messageId: (await this.#sendNow(params)).messageId, replayed: false };
-    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-      throw new AppError('INVALID_FIELD', { message: 'Idempotency-Key must be 1 to 200 visible ASCII characters' });
-    }
     const claim = await this.#store.claim(key, fingerprint(params));
     if (claim.kind === 'replay') return replay(claim.response);
     let response: StoredResponse;
@@ -53,12 +52,25 @@ export class Sender implements SendService {
       response = { ok: true, messageId: (await this.#sendNow(params)).messageId };
     } catch (error) {
       const serialized = serializeError(error);
-      await claim.settle({ ok: false, error: serialized }, OUTCOME_UNKNOWN.has(serialized.code));
+      // The caller gets the send's own error, never the store's: that one is logged.
+      await claim.settle({ ok: false, error: serialized }, OUTCOME_UNKNOWN.has(serialized.code)).catch((writeError: unknown) =>
+        this.#logger.error('Could not save the answer to a failed send; after a restart, a repeat with this Idempotency-Key gets SEND_OUTCOME_UNKNOWN', {
+          idempotency_key: key,
+          answer: serialized.code,
+          ...describeError(writeError),
+        }),
+      );
       throw error;
     }
-    // The message went out: a failure to write that down must not turn the answer into an error (the
-    // answer is kept in memory either way, so repeats are still answered from it).
-    await claim.settle(response, true).catch(() => undefined);
+    // The message went out: a failure to write that down must not turn the answer into an error. Repeats
+    // are answered from memory until a restart; after one, this key's repeat protection may not hold.
+    await claim.settle(response, true).catch((writeError: unknown) =>
+      this.#logger.error('Message sent, but its answer could not be saved: after a restart, repeat protection for this Idempotency-Key may not hold', {
+        idempotency_key: key,
+        message_id: response.messageId,
+        ...describeError(writeError),
+      }),
+    );
     return { messageId: response.messageId, replayed: false };
   }
 
@@ -68,7 +80,14 @@ export class Sender implements SendService {
   }
 
   #sendNow(params: SendParams): Promise<SendResult> {
-    return this.#queue.push(() => this.#dispatch(params));
+    const queuedAt = performance.now();
+    return this.#queue.push(() => {
+      // The moment the queue's spacing applies to (SEND_MIN_INTERVAL_MS is between these, start to start).
+      if (this.#logger.isLevelEnabled('debug')) {
+        this.#logger.debug('Send handed to the worker', { queued_ms: Math.round(performance.now() - queuedAt), waiting: this.#queue.waiting });
+      }
+      return this.#dispatch(params);
+    });
   }
 }
 

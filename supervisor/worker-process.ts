@@ -153,7 +153,9 @@ export class WorkerProcess {
     for (const browser of this.#browsers) {
       try {
         const result = await this.#reap(browser.pid, browser.profile);
-        if (result.signalled.length > 0) {
+        if (!result.gone) {
+          this.#logger.error('Could not end the browser left by the worker: some of its processes survived SIGKILL', { browser_pid: browser.pid });
+        } else if (result.signalled.length > 0) {
           this.#logger.warn('Ended the browser left by the worker', { browser_pid: browser.pid, processes: result.signalled.length, forced: result.forced });
         }
       } catch (error) {

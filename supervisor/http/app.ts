@@ -11,6 +11,7 @@ import type { SessionSnapshot } from '../session-state.js';
 import { accessLog } from './access-log.js';
 import { bearerAuth } from './auth.js';
 import { errorHandler } from './errors.js';
+import { idempotencyKeyOf } from './idempotency-key.js';
 import { parseDisconnectRequest, parseSendRequest } from './send-request.js';
 
 const BODY_LIMIT = '256kb';
@@ -152,8 +153,7 @@ export function createApp(options: AppOptions): Koa {
 
   router.post('/send', parseJson, async (ctx) => {
     const params = parseSendRequest(ctx.request.body, clienteId);
-    const idempotencyKey = ctx.headers['idempotency-key'];
-    if (Array.isArray(idempotencyKey)) throw new AppError('INVALID_FIELD', { message: 'Send one Idempotency-Key header, not several' });
+    const idempotencyKey = idempotencyKeyOf(ctx.req.headersDistinct['idempotency-key']);
     const { messageId, replayed } = await sender.send(params, { idempotencyKey });
     if (replayed) ctx.set('Idempotent-Replayed', 'true');
     ctx.body = { ok: true, message_id: messageId };

@@ -1,9 +1,9 @@
 import { appendFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { rejectionOf } from '../support/promises.js';
+import { captureLogger, type CapturedLogger } from '../support/logger.js';
+import { rejectionOf, settlesWithin } from '../support/promises.js';
 import { AppError } from '../../shared/errors.js';
 import { IdempotencyStore, type Claim, type StoredResponse } from '../../supervisor/idempotency-store.js';
 
@@ -23,23 +23,14 @@ function expectReplay(claim: Claim): StoredResponse {
   return claim.response;
 }
 
-
-// Resolves with 'settled' if the promise settles within ms, else 'pending'.
-function settlesWithin(promise: Promise<unknown>, ms: number): Promise<'settled' | 'pending'> {
-  const settled = promise.then(
-    () => 'settled' as const,
-    () => 'settled' as const,
-  );
-  return Promise.race([settled, sleep(ms, 'pending' as const)]);
-}
-
 describe('idempotency-store', function () {
   let dir: string;
   let file: string;
+  let log: CapturedLogger;
   const opened: IdempotencyStore[] = [];
 
   async function open(now?: () => number): Promise<IdempotencyStore> {
-    const store = await IdempotencyStore.open(file, TTL_MS, now);
+    const store = await IdempotencyStore.open(file, TTL_MS, log.logger, now);
     opened.push(store);
     return store;
   }
@@ -62,6 +53,7 @@ describe('idempotency-store', function () {
   beforeEach(async function () {
     dir = await mkdtemp(path.join(os.tmpdir(), 'idempotency-store-'));
     file = path.join(dir, 'sessions', 'idempotency.jsonl');
+    log = captureLogger();
   });
 
   afterEach(async function () {
@@ -184,6 +176,8 @@ describe('idempotency-store', function () {
       const second = await open();
       expect(expectReplay(await second.claim('k1', 'fingerprint of k1'))).to.deep.equal(SENT);
       expectNew(await second.claim('k2', 'fp'));
+      const warned = log.lines().filter((line) => line.message === 'Ignored unreadable lines of the idempotency file');
+      expect(warned.map((line) => [line.level, line.lines, line.file])).to.deep.equal([['warn', 3, file]]);
     });
 
     it('ignores a line of JSON that is null instead of failing to open', async function () {
@@ -193,6 +187,27 @@ describe('idempotency-store', function () {
       await appendFile(file, 'null\n');
       const second = await open();
       expect(expectReplay(await second.claim('k1', 'fingerprint of k1'))).to.deep.equal(SENT);
+    });
+
+    it('logs a compaction that fails, with its cause, and keeps every record on disk', async function () {
+      let now = 1_000_000;
+      const clock = (): number => now;
+      const store = await open(clock);
+      await record(store, 'kept', SENT, true);
+      // Enough released keys (two lines each) to make the file worth compacting at the next sweep.
+      for (let index = 0; index < 501; index += 1) await record(store, `released-${index}`, FAILED, false);
+      await mkdir(`${file}.tmp`);
+      now += 60_000;
+      expectNew(await store.claim('k1', 'fp'));
+      await store.flush();
+      const logged = log.lines().filter((line) => line.level === 'error');
+      expect(logged.map((line) => [line.message, line.file, line.error_code])).to.deep.equal([
+        ['Could not compact the idempotency file; it keeps growing until this works', file, 'EISDIR'],
+      ]);
+      expect(await fileLines()).to.have.length(2 + 501 * 2 + 1);
+      await rm(`${file}.tmp`, { recursive: true });
+      const reopened = await reopen(store, clock);
+      expect(expectReplay(await reopened.claim('kept', 'fingerprint of kept'))).to.deep.equal(SENT);
     });
 
     it('has every settled answer on disk once flush() resolves', async function () {
@@ -215,14 +230,21 @@ describe('idempotency-store', function () {
       expectNew(await store.claim('k1', 'fp'));
     });
 
-    it('answers a concurrent repeat when the first claim cannot be recorded on disk', async function () {
+    it('answers a concurrent repeat that nothing was sent when the first claim cannot be recorded on disk', async function () {
       const store = await open();
       await rm(file);
       await mkdir(file);
       const first = rejectionOf(store.claim('k1', 'fp'));
       const repeat = store.claim('k1', 'fp');
-      await first;
+      expect(await first).to.have.property('code', 'EISDIR');
       expect(await settlesWithin(repeat, 500)).to.equal('settled');
+      expect(expectReplay(await repeat)).to.deep.equal({
+        ok: false,
+        error: { code: 'INTERNAL_ERROR', message: 'The Idempotency-Key could not be recorded; nothing was sent' },
+      });
+      // Nothing is kept for the key: once the disk works again, it sends.
+      await rm(file, { recursive: true });
+      expectNew(await store.claim('k1', 'fp'));
     });
   });
 });

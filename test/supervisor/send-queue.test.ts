@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { rejectionOf } from '../support/promises.js';
+import { rejectionOf, settlesWithin } from '../support/promises.js';
 import { AppError, type ErrorCode } from '../../shared/errors.js';
 import { SendQueue } from '../../supervisor/send-queue.js';
 
@@ -20,20 +20,10 @@ function gate(): Gate {
   return { promise, open };
 }
 
-
 function expectAppError(error: unknown, code: ErrorCode): AppError {
   if (!(error instanceof AppError)) return expect.fail(`expected an AppError ${code}, got ${String(error)}`);
   expect(error.code).to.equal(code);
   return error;
-}
-
-// Resolves with 'settled' if the promise settles within ms, else 'pending'.
-function settlesWithin(promise: Promise<unknown>, ms: number): Promise<'settled' | 'pending'> {
-  const settled = promise.then(
-    () => 'settled' as const,
-    () => 'settled' as const,
-  );
-  return Promise.race([settled, sleep(ms, 'pending' as const)]);
 }
 
 function activeTimers(): number {

@@ -1,51 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { rejectionOf } from '../support/promises.js';
+import { captureLogger } from '../support/logger.js';
+import { fakeSendWorker, holdWorker } from '../support/fake-send-worker.js';
+import { rejectionOf, until } from '../support/promises.js';
 import { AppError, type ErrorCode } from '../../shared/errors.js';
-import type { SendParams, SendResult } from '../../shared/protocol.js';
+import type { SendParams } from '../../shared/protocol.js';
 import { IdempotencyStore } from '../../supervisor/idempotency-store.js';
 import { SendQueue, type SendQueueOptions } from '../../supervisor/send-queue.js';
 import { Sender, type SendOptions } from '../../supervisor/sender.js';
 
 const TTL_MS = 60 * 60_000;
 const HELLO: SendParams = { to: '5491123456789', message: 'Hello' };
-
-type Behaviour = 'succeed' | 'SEND_FAILED' | 'SEND_OUTCOME_UNKNOWN' | 'WORKER_TIMEOUT' | 'SESSION_NOT_READY';
-
-// Stands in for the worker: records every message handed to it, answers as `behaviour` says, after `delayMs`
-// or, when `hold` is set, once the test resolves it.
-interface FakeWorker {
-  calls: SendParams[];
-  behaviour: Behaviour;
-  delayMs: number;
-  hold: Promise<void> | undefined;
-  dispatch: (params: SendParams) => Promise<SendResult>;
-}
-
-function fakeWorker(): FakeWorker {
-  const worker: FakeWorker = {
-    calls: [],
-    behaviour: 'succeed',
-    delayMs: 0,
-    hold: undefined,
-    dispatch: async (params) => {
-      worker.calls.push(params);
-      await (worker.hold ?? sleep(worker.delayMs));
-      if (worker.behaviour !== 'succeed') throw new AppError(worker.behaviour, { message: `fake worker: ${worker.behaviour}` });
-      return { messageId: `true_${params.to}@c.us_${worker.calls.length}` };
-    },
-  };
-  return worker;
-}
-
-
-// Polls until the condition holds (mocha's timeout ends a wait that never does).
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await sleep(2);
-}
 
 async function appErrorOf(promise: Promise<unknown>, code: ErrorCode): Promise<AppError> {
   const error = await rejectionOf(promise);
@@ -60,23 +27,23 @@ describe('sender', function () {
 
   // A Sender over a real queue and a real store; a second call is a "restart" on the same file.
   async function rig(queueOptions: Partial<SendQueueOptions> = {}) {
-    const store = await IdempotencyStore.open(path.join(dir, 'idempotency.jsonl'), TTL_MS);
+    const log = captureLogger();
+    const store = await IdempotencyStore.open(storeFile(), TTL_MS, log.logger);
     stores.push(store);
-    const worker = fakeWorker();
+    const worker = fakeSendWorker();
     const queue = new SendQueue({ maxQueued: 10, minIntervalMs: 0, ...queueOptions });
-    const sender = new Sender(worker.dispatch, queue, store);
+    const sender = new Sender(worker.dispatch, queue, store, log.logger);
     const send = (params: SendParams = HELLO, options?: SendOptions) => sender.send(params, options);
     const sendKeyed = (key: string, params: SendParams = HELLO) => sender.send(params, { idempotencyKey: key });
-    return { sender, queue, worker, send, sendKeyed };
+    return { sender, queue, worker, send, sendKeyed, log };
   }
 
-  // A worker call the test finishes by calling the returned function.
-  function holdWorker(worker: FakeWorker): () => void {
-    let release: () => void = () => undefined;
-    worker.hold = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    return release;
+  const storeFile = (): string => path.join(dir, 'idempotency.jsonl');
+
+  // From now on every write to the store's file fails (EISDIR): its path is a directory.
+  async function breakStoreFile(): Promise<void> {
+    await rm(storeFile());
+    await mkdir(storeFile());
   }
 
   beforeEach(async function () {
@@ -95,6 +62,19 @@ describe('sender', function () {
       expect(worker.calls).to.deep.equal([HELLO, HELLO]);
       expect(outcomes.map((outcome) => outcome.replayed)).to.deep.equal([false, false]);
       expect(outcomes[0]?.messageId).to.not.equal(outcomes[1]?.messageId);
+    });
+  });
+
+  describe('the debug log', function () {
+    it('says when each send is handed to the worker and how long it waited in the queue', async function () {
+      const { send, log } = await rig({ minIntervalMs: 50 });
+      await Promise.all([send(), send()]);
+      const handed = log.lines().filter((line) => line.message === 'Send handed to the worker');
+      expect(handed.map((line) => [line.level, line.waiting])).to.deep.equal([
+        ['debug', 0],
+        ['debug', 0],
+      ]);
+      expect(handed[1]?.queued_ms).to.be.a('number').that.is.at.least(49);
     });
   });
 
@@ -163,25 +143,46 @@ describe('sender', function () {
       });
     }
 
-    for (const [what, key] of [
-      ['an empty key', ''],
-      ['a key containing a space', 'order 42'],
-      ['a key of 201 characters', 'k'.repeat(201)],
-      ['a key with non-ASCII characters', 'pedido-ñ'],
-    ] as const) {
-      it(`refuses ${what}: INVALID_FIELD, nothing sent`, async function () {
-        const { worker, sendKeyed } = await rig();
-        await appErrorOf(sendKeyed(key), 'INVALID_FIELD');
-        expect(worker.calls).to.have.length(0);
-      });
-    }
-
     it('accepts a key of 200 visible ASCII characters, punctuation included', async function () {
       const { worker, sendKeyed } = await rig();
       const key = `!~"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}`.padEnd(200, 'k');
       await sendKeyed(key);
       expect(await sendKeyed(key)).to.have.property('replayed', true);
       expect(worker.calls).to.have.length(1);
+    });
+  });
+
+  describe('when the answer cannot be written to the idempotency file', function () {
+    it('still answers a send that went out with its message id, and logs that repeat protection may not hold', async function () {
+      const { worker, sendKeyed, log } = await rig();
+      const release = holdWorker(worker);
+      const sending = sendKeyed('order-42');
+      await until(() => worker.calls.length === 1);
+      await breakStoreFile();
+      release();
+      expect(await sending).to.deep.equal({ messageId: 'true_5491123456789@c.us_1', replayed: false });
+      const logged = log.lines().filter((line) => line.level === 'error');
+      expect(logged).to.have.length(1);
+      expect(logged[0]).to.include({ idempotency_key: 'order-42', message_id: 'true_5491123456789@c.us_1', error_code: 'EISDIR' });
+      expect(String(logged[0]?.message)).to.match(/^Message sent, but its answer could not be saved.*repeat protection/);
+      // Until a restart the answer is in memory: a repeat still gets it, and nothing is sent twice.
+      expect(await sendKeyed('order-42')).to.deep.equal({ messageId: 'true_5491123456789@c.us_1', replayed: true });
+      expect(worker.calls).to.have.length(1);
+    });
+
+    it("answers a failed send with the send's own error, not the file's, and logs the lost answer", async function () {
+      const { worker, sendKeyed, log } = await rig();
+      worker.behaviour = 'SEND_FAILED';
+      const release = holdWorker(worker);
+      const sending = appErrorOf(sendKeyed('order-42'), 'SEND_FAILED');
+      await until(() => worker.calls.length === 1);
+      await breakStoreFile();
+      release();
+      expect((await sending).message).to.equal('fake worker: SEND_FAILED');
+      const logged = log.lines().filter((line) => line.level === 'error');
+      expect(logged).to.have.length(1);
+      expect(logged[0]).to.include({ idempotency_key: 'order-42', answer: 'SEND_FAILED', error_code: 'EISDIR' });
+      expect(String(logged[0]?.message)).to.match(/^Could not save the answer to a failed send/);
     });
   });
 

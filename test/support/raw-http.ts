@@ -4,7 +4,7 @@ import http from 'node:http';
 export interface RawRequest {
   method: string;
   path: string;
-  headers?: Record<string, string>;
+  headers?: Record<string, string | string[]>;
   body?: Buffer | string;
 }
 

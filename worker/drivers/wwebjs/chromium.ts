@@ -58,6 +58,7 @@ function isExecutable(file: string): boolean {
     accessSync(file, constants.X_OK);
     return true;
   } catch {
+    // Missing or not executable: the answer, not a failure (the caller names every path it tried).
     return false;
   }
 }
@@ -82,6 +83,7 @@ function puppeteerBrowser(): string | undefined {
   try {
     return puppeteer.executablePath();
   } catch {
+    // puppeteer has no browser configured (its download was skipped): the system paths are tried next.
     return undefined;
   }
 }

@@ -187,8 +187,12 @@ class WwebjsDriver implements WhatsAppDriver {
       // One deadline for both: a client still launching is waited for, then closed.
       const deadline = Date.now() + BROWSER_CLOSE_TIMEOUT_MS;
       if (this.#browserPid === undefined && this.#initializing) {
-        // Its failure, if any, was already reported by initialize()'s caller; here it only ends the wait.
-        await withTimeout(this.#initializing, BROWSER_CLOSE_TIMEOUT_MS, 'whatsapp-web.js start').catch(() => undefined);
+        // A failed start was already reported by initialize()'s caller; here it only ends the wait. A start
+        // that does not end in time is news: the close below then works on a half-started client.
+        const started = this.#initializing.catch(() => undefined);
+        await withTimeout(started, BROWSER_CLOSE_TIMEOUT_MS, 'whatsapp-web.js start').catch((error: unknown) =>
+          this.#logger.warn('whatsapp-web.js was still starting when it had to close; closing it anyway', describeError(error)),
+        );
       }
       try {
         await withTimeout(client.destroy(), Math.max(0, deadline - Date.now()), 'Closing Chromium');
@@ -198,7 +202,8 @@ class WwebjsDriver implements WhatsAppDriver {
       const pid = this.#browserPid;
       if (pid !== undefined && isAlive(pid)) {
         const result = await killBrowserTree(pid, this.#paths.profile, BROWSER_KILL_GRACE_MS);
-        this.#logger.warn('Killed a Chromium that would not close', { browser_pid: pid, forced: result.forced });
+        if (result.gone) this.#logger.warn('Killed a Chromium that would not close', { browser_pid: pid, forced: result.forced });
+        else this.#logger.error('Chromium would not close and survived SIGKILL', { browser_pid: pid, processes: result.signalled });
       }
     }
     // whatsapp-web.js deletes the profile itself after a logout, but without waiting; finish it here so

@@ -1,11 +1,12 @@
 // Chromium marks a profile as in use with SingletonLock/SingletonSocket/SingletonCookie; after a crash
 // they stay behind and the next launch fails with "The profile appears to be in use". Before a launch:
-// a lock held by a live Chromium of ours on this profile (an orphan) is ended; a stale lock is removed.
+// a lock held by a live Chromium of ours on this profile (an orphan) is ended; a stale lock is removed. A lock
+// whose Chromium cannot be ended stays: two browsers on one profile would corrupt the saved login.
 import { readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Logger } from '../../../shared/logger.js';
-import { commandLineIncludes, isAlive, killBrowserTree } from '../../../shared/process-tree.js';
+import { describeError, type Logger } from '../../../shared/logger.js';
+import { commandLineIncludes, isAlive, killBrowserTree, type KillResult } from '../../../shared/process-tree.js';
 import { BROWSER_KILL_GRACE_MS } from '../../../shared/timings.js';
 
 const LOCK_FILES = ['SingletonLock', 'SingletonSocket', 'SingletonCookie'] as const;
@@ -18,23 +19,42 @@ function lockOwner(profile: string): { host: string; pid: number } | undefined {
     const pid = Number(target.slice(cut + 1));
     return cut > 0 && Number.isSafeInteger(pid) && pid > 0 ? { host: target.slice(0, cut), pid } : undefined;
   } catch {
+    // No lock (ENOENT) or not a symlink (EINVAL): nobody to end; whatever is there is removed below.
     return undefined;
   }
 }
 
-export async function releaseProfile(profile: string, logger: Logger, graceMs = BROWSER_KILL_GRACE_MS): Promise<void> {
+// How the leftover browser tree is ended; tests pass a shorter grace period, or a kill that fails.
+export type EndBrowser = (pid: number, profile: string) => Promise<KillResult>;
+
+const endBrowser: EndBrowser = (pid, profile) => killBrowserTree(pid, profile, BROWSER_KILL_GRACE_MS);
+
+// Throws, leaving the lock, when the Chromium holding the profile survives being killed.
+export async function releaseProfile(profile: string, logger: Logger, end: EndBrowser = endBrowser): Promise<void> {
   const owner = lockOwner(profile);
   if (owner && owner.host === os.hostname() && isAlive(owner.pid) && commandLineIncludes(owner.pid, profile)) {
     logger.warn('A leftover Chromium still holds the profile; ending it', { browser_pid: owner.pid, profile });
-    await killBrowserTree(owner.pid, profile, graceMs);
+    const result = await end(owner.pid, profile);
+    if (!result.gone) {
+      throw new Error(
+        `The Chromium (pid ${owner.pid}) holding the profile ${profile} survived SIGKILL; its lock is kept so no second browser starts on the same profile`,
+      );
+    }
   }
   const removed: string[] = [];
   for (const name of LOCK_FILES) {
     try {
       rmSync(path.join(profile, name), { force: false });
       removed.push(name);
-    } catch {
-      // Not there.
+    } catch (error) {
+      // Not there is the usual case. Anything else leaves the lock in place, and Chromium will refuse
+      // the profile: say why here, where the cause is known.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      logger.error('Could not remove a Chromium profile lock; Chromium may refuse to start on this profile', {
+        profile,
+        file: name,
+        ...describeError(error),
+      });
     }
   }
   if (removed.length > 0) logger.info('Removed a stale Chromium profile lock', { profile, files: removed });
