@@ -39,6 +39,26 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
+function argvOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+// The live browsers started on `profile` (an argument exactly --user-data-dir=<profile>), roots only: a
+// helper process whose parent is one of them belongs to that tree. Finds a browser whether or not it took
+// a SingletonLock (chromium-headless-shell takes none).
+export function browsersOnProfile(profile: string): number[] {
+  const flag = `--user-data-dir=${profile}`;
+  const found = new Set<number>();
+  for (const entry of readdirSync('/proc')) {
+    if (/^\d+$/.test(entry) && argvOf(Number(entry)).includes(flag) && isAlive(Number(entry))) found.add(Number(entry));
+  }
+  return [...found].filter((pid) => !found.has(parentOf(pid) ?? -1));
+}
+
 function parentOf(pid: number): number | undefined {
   const parent = statFields(pid)?.[1];
   return parent === undefined ? undefined : Number(parent);

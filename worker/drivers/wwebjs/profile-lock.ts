@@ -1,12 +1,13 @@
 // Chromium marks a profile as in use with SingletonLock/SingletonSocket/SingletonCookie; after a crash
 // they stay behind and the next launch fails with "The profile appears to be in use". Before a launch:
-// a lock held by a live Chromium of ours on this profile (an orphan) is ended; a stale lock is removed. A lock
-// whose Chromium cannot be ended stays: two browsers on one profile would corrupt the saved login.
+// a live Chromium of ours on this profile (an orphan) is ended, found by the lock or, as the headless shell
+// takes no lock, by its --user-data-dir; a stale lock is removed. If such a Chromium cannot be ended, the
+// launch fails and the lock stays: two browsers on one profile would corrupt the saved login.
 import { readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describeError, type Logger } from '../../../shared/logger.js';
-import { commandLineIncludes, isAlive, killBrowserTree, type KillResult } from '../../../shared/process-tree.js';
+import { browsersOnProfile, commandLineIncludes, isAlive, killBrowserTree, type KillResult } from '../../../shared/process-tree.js';
 import { BROWSER_KILL_GRACE_MS } from '../../../shared/timings.js';
 
 const LOCK_FILES = ['SingletonLock', 'SingletonSocket', 'SingletonCookie'] as const;
@@ -29,15 +30,16 @@ export type EndBrowser = (pid: number, profile: string) => Promise<KillResult>;
 
 const endBrowser: EndBrowser = (pid, profile) => killBrowserTree(pid, profile, BROWSER_KILL_GRACE_MS);
 
-// Throws, leaving the lock, when the Chromium holding the profile survives being killed.
+// Throws, leaving the lock, when a Chromium holding the profile survives being killed.
 export async function releaseProfile(profile: string, logger: Logger, end: EndBrowser = endBrowser): Promise<void> {
   const owner = lockOwner(profile);
-  if (owner && owner.host === os.hostname() && isAlive(owner.pid) && commandLineIncludes(owner.pid, profile)) {
-    logger.warn('A leftover Chromium still holds the profile; ending it', { browser_pid: owner.pid, profile });
-    const result = await end(owner.pid, profile);
+  const lockHolder = owner && owner.host === os.hostname() && isAlive(owner.pid) && commandLineIncludes(owner.pid, profile) ? [owner.pid] : [];
+  for (const pid of new Set([...lockHolder, ...browsersOnProfile(profile)])) {
+    logger.warn('A leftover Chromium still holds the profile; ending it', { browser_pid: pid, profile });
+    const result = await end(pid, profile);
     if (!result.gone) {
       throw new Error(
-        `The Chromium (pid ${owner.pid}) holding the profile ${profile} survived SIGKILL; its lock is kept so no second browser starts on the same profile`,
+        `The Chromium (pid ${pid}) holding the profile ${profile} survived SIGKILL; its lock is kept so no second browser starts on the same profile`,
       );
     }
   }

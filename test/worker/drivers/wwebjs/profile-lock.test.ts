@@ -1,7 +1,8 @@
 // releaseProfile against SingletonLock/SingletonSocket/SingletonCookie as Chromium makes them: symlinks left
 // by a real Chromium, and hand-made ones in the same form ("<hostname>-<pid>") for the cases a real browser
 // cannot stage.
-import { lstatSync, readlinkSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,10 @@ import { captureLogger, type CapturedLogger } from '../../../support/logger.js';
 import { pollUntil, ProcessFixtures } from '../../../support/process-fixtures.js';
 import { rejectionOf } from '../../../support/promises.js';
 import { requireChromium } from '../../../support/require-chromium.js';
+
+// The full browser takes the lock; the headless shell (the service's first choice) takes none.
+const FULL_CHROMIUM = '/usr/bin/chromium';
+const HEADLESS_SHELL = '/usr/lib/chromium/chromium-headless-shell';
 
 const LOCK_FILES = ['SingletonLock', 'SingletonSocket', 'SingletonCookie'];
 
@@ -47,10 +52,14 @@ describe('wwebjs/profile-lock', function () {
     await symlink('15288396410862712953', path.join(profile, 'SingletonCookie'));
   }
 
+  function startBrowser(executable: string): ChildProcess {
+    return fixtures.run(executable, ['--headless', ...chromiumArgs([]), `--user-data-dir=${profile}`, 'about:blank']);
+  }
+
   // A real headless Chromium on the profile, once it holds the lock.
   async function chromiumOnProfile(): Promise<number> {
-    const executable = requireChromium();
-    const browser = fixtures.run(executable, ['--headless', ...chromiumArgs([]), `--user-data-dir=${profile}`, 'about:blank']);
+    requireChromium();
+    const browser = startBrowser(existsSync(FULL_CHROMIUM) ? FULL_CHROMIUM : requireChromium());
     const pid = browser.pid as number;
     const lock = await pollUntil(() => readLock(), (target) => target === `${os.hostname()}-${pid}`, 15_000);
     expect(lock, 'Chromium did not take the profile lock').to.equal(`${os.hostname()}-${pid}`);
@@ -79,7 +88,10 @@ describe('wwebjs/profile-lock', function () {
     expect(lockFilesLeft()).to.deep.equal(LOCK_FILES);
     await releaseProfile(profile, log.logger, quickKill);
     expect(lockFilesLeft()).to.deep.equal([]);
-    expect(log.lines().map((line) => [line.message, line.files])).to.deep.equal([['Removed a stale Chromium profile lock', LOCK_FILES]]);
+    // SIGKILL to the browser alone leaves its helpers running on the profile: they are ended too.
+    expect(chromiumProcessesFor(profile).filter((found) => isAlive(found.pid))).to.deep.equal([]);
+    expect(log.lines().at(-1)).to.include({ message: 'Removed a stale Chromium profile lock' });
+    expect(log.lines().at(-1)?.files).to.deep.equal(LOCK_FILES);
     await chromiumOnProfile();
   });
 
@@ -90,6 +102,19 @@ describe('wwebjs/profile-lock', function () {
     expect(chromiumProcessesFor(profile).filter((found) => isAlive(found.pid))).to.deep.equal([]);
     expect(lockFilesLeft()).to.deep.equal([]);
     expect(log.lines()[0]).to.include({ level: 'warn', message: 'A leftover Chromium still holds the profile; ending it', browser_pid: pid });
+  });
+
+  it('ends a chromium-headless-shell on the profile, which takes no lock, found by its --user-data-dir', async function () {
+    if (!existsSync(HEADLESS_SHELL)) this.skip();
+    const browser = startBrowser(HEADLESS_SHELL);
+    const pid = browser.pid as number;
+    // Up once its helpers run (they carry the same --user-data-dir); no lock to find it by.
+    await pollUntil(() => chromiumProcessesFor(profile).length, (count) => count > 1, 15_000);
+    expect(lockFilesLeft()).to.deep.equal([]);
+    await releaseProfile(profile, log.logger, quickKill);
+    expect(isAlive(pid)).to.equal(false);
+    expect(chromiumProcessesFor(profile).filter((found) => isAlive(found.pid))).to.deep.equal([]);
+    expect(log.lines().map((line) => [line.message, line.browser_pid])).to.deep.equal([['A leftover Chromium still holds the profile; ending it', pid]]);
   });
 
   it('leaves alone a live process the lock names whose command line is not about this profile (a reused pid)', async function () {
