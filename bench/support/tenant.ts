@@ -1,12 +1,15 @@
 // One tenant of the real service for the memory benchmarks: the compiled supervisor, its forked worker and
 // whatsapp-web.js in Chromium, against the WhatsApp Web simulator; logged in by a QR scan, then one send
 // the simulator must record. Also the check that a set of flags keeps the saved login across a restart.
-import { chromiumProcessesFor } from '../../test/support/chromium-processes.js';
-import { postJson, request } from '../../test/support/http.js';
+import { postJson } from '../../test/support/http.js';
 import { startService, type ServiceProcess } from '../../test/support/service-process.js';
 import type { WhatsAppSimulator } from '../../test/support/wa-sim/index.js';
 import { canMeasureFootprint, footprint, type Footprint } from './footprint.js';
 import { processMemory, treeMemory, type ProcessMemory, type TreeMemory } from './process-memory.js';
+import { killLeftoverChromium, loginByQr, STEP_TIMEOUT_MS, stopCleanly } from './wwebjs-service.js';
+
+// The same login and clean stop as the recycle benchmark's.
+export { loginByQr, stopCleanly };
 
 export interface TenantOptions {
   clienteId: number;
@@ -30,7 +33,6 @@ export interface TenantMemory {
   footprint?: Footprint;
 }
 
-const STEP_TIMEOUT_MS = 60_000;
 const TO = '5491122334455';
 
 export function startTenant(sim: WhatsAppSimulator, options: TenantOptions): Promise<ServiceProcess> {
@@ -48,13 +50,6 @@ export function startTenant(sim: WhatsAppSimulator, options: TenantOptions): Pro
   });
 }
 
-export async function loginByQr(service: ServiceProcess, sim: WhatsAppSimulator): Promise<void> {
-  await service.waitForState('QR_REQUIRED', STEP_TIMEOUT_MS);
-  const { body } = await request(`${service.url}/qr-code`);
-  if (typeof body.qr_code !== 'string') throw new Error(`GET /qr-code answered no QR: ${JSON.stringify(body)}`);
-  sim.scan(body.qr_code);
-  await service.waitForState('READY', STEP_TIMEOUT_MS);
-}
 
 // One POST /send that the simulator must record as the message answered; resolves with its duration.
 export async function sendOne(service: ServiceProcess, sim: WhatsAppSimulator, clienteId: number): Promise<number> {
@@ -115,31 +110,10 @@ export function tenantPssKb(memory: TenantMemory): number {
   return memory.supervisor.pssKb + memory.worker.pssKb + memory.chromium.pssKb;
 }
 
-// Kills (by pid) any Chromium still running on a profile in `sessionsDir`, which is ours alone; returns how many.
-export function killLeftovers(sessionsDir: string): number {
-  const left = chromiumProcessesFor(sessionsDir);
-  for (const { pid } of left) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return left.length;
-}
-
-// Stops the service and checks it exited cleanly and left no Chromium on its profile.
-export async function stopCleanly(service: ServiceProcess): Promise<void> {
-  const code = await service.stop('SIGTERM');
-  const left = killLeftovers(service.sessionsDir);
-  if (code !== 0) throw new Error(`The service exited with ${String(code)} on SIGTERM, expected 0`);
-  if (left > 0) throw new Error(`The service left ${left} Chromium processes running after SIGTERM`);
-}
-
 // Stops the service however it is, removes its temporary folder, and ends any Chromium it left.
 export async function disposeTenant(service: ServiceProcess): Promise<void> {
   await service.cleanup();
-  killLeftovers(service.sessionsDir);
+  killLeftoverChromium(service.sessionsDir);
 }
 
 // A second start on the saved profile (of a stopped tenant) must come back READY without asking for a QR.
