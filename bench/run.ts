@@ -1,6 +1,7 @@
-// npm run bench: every benchmark, one after the other, on 127.0.0.1 only. The recycle and memory per tenant (real
-// Chromium, ~20 s) runs when a Chromium is found; BENCH_CHROMIUM=1 adds the long sweep of Chromium flags and
+// npm run bench: every benchmark, one after the other, on 127.0.0.1 only. The recycle, the ack wait and memory per
+// tenant (real Chromium, ~25 s) run when a Chromium is found; BENCH_CHROMIUM=1 adds the long sweep of Chromium flags and
 // Node options (a few minutes).
+import { benchAckWait } from './ack-wait.js';
 import { benchChromiumMemory } from './chromium-memory.js';
 import { benchHttp } from './http.js';
 import { benchLifecycle } from './lifecycle.js';
@@ -11,6 +12,7 @@ await benchLifecycle();
 await benchHttp();
 if (chromiumPresent()) {
   await benchRecycle();
+  await benchAckWait();
   await benchMemory();
   if (process.env.BENCH_CHROMIUM === '1') await benchChromiumMemory();
 } else {

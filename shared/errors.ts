@@ -72,6 +72,11 @@ export const ERRORS = {
     message: 'The number is not on WhatsApp',
     description: 'WhatsApp has no account for `to`. Nothing was sent.',
   },
+  RECIPIENT_UNRESOLVABLE: {
+    status: 422,
+    message: 'WhatsApp cannot resolve this recipient',
+    description: 'WhatsApp knows the number but could not resolve it to an account to write to ("No LID for user"). Nothing was sent.',
+  },
   IDEMPOTENCY_KEY_REUSED: {
     status: 422,
     message: 'This Idempotency-Key was already used for a different message',
@@ -91,6 +96,11 @@ export const ERRORS = {
     status: 429,
     message: 'Too many messages are waiting to be sent',
     description: 'The send queue is full (`SEND_QUEUE_MAX`); retry after the `Retry-After` seconds. Nothing was sent.',
+  },
+  NEW_CONTACT_LIMIT: {
+    status: 429,
+    message: 'WhatsApp refused the message: too many messages to new contacts',
+    description: 'WhatsApp\'s limit on messages to new contacts (error 463); chats with earlier messages still work. Nothing was sent; wait before writing to new contacts again.',
   },
   INTERNAL_ERROR: {
     status: 500,

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     exit: (code) => process.exit(code),
     pid: process.pid,
     shutdownGraceMs: config.shutdownGraceMs,
+    linkLostTimeoutMs: config.linkLostTimeoutMs,
   });
 
   // PM2 signals the whole tree, deepest first: the worker must close the browser on its own too.

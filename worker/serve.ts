@@ -1,6 +1,6 @@
 // The worker's part of the IPC contract, over an injected channel: answers the supervisor's calls with the
-// session, reports states and browsers as events, and stops the session cleanly before ending. The process
-// wiring (signals, process.exit) is main.ts's; tests run this over an in-memory channel.
+// session, reports states, browsers and message acks as events, and stops the session cleanly before
+// ending. The process wiring (signals, process.exit) is main.ts's; tests run this over an in-memory channel.
 import { describeError, type Logger } from '../shared/logger.js';
 import { eventMessage, type WorkerEvent, type WorkerMethods } from '../shared/protocol.js';
 import { serveRpc, type Channel, type Handlers } from '../shared/rpc.js';
@@ -22,6 +22,8 @@ export interface ServeWorkerOptions {
   exit: (code: number) => void;
   pid: number;
   shutdownGraceMs: number;
+  // LINK_LOST_TIMEOUT_MS: a WhatsApp Web link lost this long gets a new client.
+  linkLostTimeoutMs: number;
 }
 
 export interface ServedWorker {
@@ -45,6 +47,11 @@ export function serveWorker(options: ServeWorkerOptions): ServedWorker {
     report: (state, reason) => post({ kind: 'state', state, reason }),
     showQr: options.showQr,
     onBrowser: (pid, profile) => post({ kind: 'browser', pid, profile }),
+    onMessage: ({ messageId, to, ack }) => {
+      logger.debug('WhatsApp ack', { message_id: messageId, ack });
+      post({ kind: 'message', messageId, to, ack });
+    },
+    linkLostTimeoutMs: options.linkLostTimeoutMs,
     // Let the state event reach the supervisor first.
     onStartFailed: () => setImmediate(() => void stop('the WhatsApp client could not start', EXIT_START_FAILED)),
     logger,

@@ -5,10 +5,15 @@
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { describeError } from '../shared/logger.js';
-import type { AccountInfo, SendParams, SendResult } from '../shared/protocol.js';
+import type { AccountInfo, MessageAck, SendParams, SendResult } from '../shared/protocol.js';
 import { assertStateFor, type SessionState } from '../shared/state.js';
 import { DISCONNECT_DRAIN_MS } from '../shared/timings.js';
 import type { DriverEvent, DriverFactory, WhatsAppDriver } from './drivers/driver.js';
+import { InFlight } from './in-flight.js';
+import { LinkWatch } from './link-watch.js';
+
+// Why a session whose WhatsApp Web link went down is DISCONNECTED; WhatsApp's own state follows the colon.
+export const CONNECTION_LOST = 'CONNECTION_LOST';
 
 export interface WorkerSessionOptions {
   createDriver: DriverFactory;
@@ -18,9 +23,13 @@ export interface WorkerSessionOptions {
   showQr: (qr: string) => void;
   // A browser was launched (its pid goes to the supervisor).
   onBrowser: (pid: number, profile: string) => void;
+  // WhatsApp's ack of a message this account sent moved.
+  onMessage: (ack: { messageId: string; to: string; ack: MessageAck }) => void;
   // The client could not start (e.g. no Chromium): the worker exits so the supervisor's backoff applies.
   onStartFailed: (reason: string) => void;
   logger: Logger;
+  // A WhatsApp Web link lost (TIMEOUT, OPENING, PAIRING) for longer than this gets a new client (login kept).
+  linkLostTimeoutMs: number;
   // After WhatsApp drops the session (phone unlink, conflict...), a new client starts after this delay,
   // doubling on each failure up to reconnectMaxMs; reset once READY.
   reconnectDelayMs?: number;
@@ -34,13 +43,21 @@ export class WorkerSession {
   #reason: string | null = null;
   #qr: string | undefined;
   #everReady = false;
-  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #inFlight = new InFlight();
   #closing = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #reconnects = 0;
+  readonly #link: LinkWatch;
 
   constructor(options: WorkerSessionOptions) {
     this.#options = options;
+    this.#link = new LinkWatch({
+      lostTimeoutMs: options.linkLostTimeoutMs,
+      onLostTooLong: (state, lostForMs) => {
+        const fields = { whatsapp_state: state, lost_ms: lostForMs };
+        this.#replaceClient('The WhatsApp Web link stayed lost; starting a new client (login kept)', fields, 0);
+      },
+    });
   }
 
   // Creates a driver and starts it; failures leave the session DISCONNECTED with the reason.
@@ -49,9 +66,11 @@ export class WorkerSession {
     if (this.#driver || this.#closing) return;
     this.#setState('INIT', null);
     this.#everReady = false;
-    // Events of a replaced client are dropped, but a browser it launches late must still be known (to kill).
+    this.#link.reset();
+    // Events of a replaced client are dropped, but a browser it launches late must still be known (to kill),
+    // and an ack is news whichever client saw it.
     const driver = this.#options.createDriver.create((event) => {
-      if (this.#driver === driver || event.type === 'browser') this.#onDriverEvent(event);
+      if (this.#driver === driver || event.type === 'browser' || event.type === 'message_ack') this.#onDriverEvent(event);
     });
     this.#driver = driver;
     try {
@@ -77,22 +96,23 @@ export class WorkerSession {
 
   // The driver says what became of a send that failed (not sent, or outcome unknown).
   send(params: SendParams): Promise<SendResult> {
-    return this.#track(() => this.#readyDriver('send').sendText(params.to, params.message));
+    return this.#inFlight.track(() => this.#readyDriver('send').sendText(params.to, params.message));
   }
 
   getAccountInfo(): Promise<AccountInfo> {
-    return this.#track(() => this.#readyDriver('getAccountInfo').getAccountInfo());
+    return this.#inFlight.track(() => this.#readyDriver('getAccountInfo').getAccountInfo());
   }
 
   // Closes the WhatsApp connection; with logout the device is unlinked and the saved login deleted. New
   // sends are refused at once (DISCONNECTED); sends in flight may finish first, so none is cut off midway.
   async disconnect(options: { logout: boolean }): Promise<void> {
     this.#cancelReconnect();
+    this.#link.reset();
     const driver = this.#driver;
     this.#driver = undefined;
     this.#qr = undefined;
     this.#setState('DISCONNECTED', options.logout ? 'LOGOUT_REQUESTED' : 'DISCONNECT_REQUESTED');
-    await this.#drain(DISCONNECT_DRAIN_MS);
+    await this.#inFlight.drain(DISCONNECT_DRAIN_MS);
     if (driver && options.logout) await driver.logout();
     else if (driver) await driver.destroy();
     else if (options.logout) {
@@ -117,7 +137,8 @@ export class WorkerSession {
   async shutdown(graceMs: number): Promise<void> {
     this.#closing = true;
     this.#cancelReconnect();
-    await this.#drain(graceMs);
+    this.#link.reset();
+    await this.#inFlight.drain(graceMs);
     const driver = this.#driver;
     this.#driver = undefined;
     await driver?.destroy();
@@ -128,28 +149,6 @@ export class WorkerSession {
     assertStateFor(method, this.#state);
     // READY always has a driver: every path that drops it leaves READY first.
     return this.#driver as WhatsAppDriver;
-  }
-
-  #track<T>(work: () => Promise<T>): Promise<T> {
-    // A check that throws becomes a rejection, like the driver's own failures.
-    const promise = new Promise<T>((resolve) => resolve(work()));
-    this.#inFlight.add(promise);
-    const forget = (): void => void this.#inFlight.delete(promise);
-    promise.then(forget, forget);
-    return promise;
-  }
-
-  async #drain(graceMs: number): Promise<void> {
-    if (this.#inFlight.size === 0 || graceMs === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
-    });
-    try {
-      await Promise.race([Promise.allSettled([...this.#inFlight]), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   #onDriverEvent(event: DriverEvent): void {
@@ -178,25 +177,43 @@ export class WorkerSession {
         this.#setState('DISCONNECTED', `AUTH_FAILURE: ${event.message}`);
         return;
       case 'change_state':
-        // Back after a drop. States that end the session arrive as 'disconnected' (whatsapp-web.js sends both).
-        if (event.state === 'CONNECTED' && this.#everReady) this.#setState('READY', null);
+        this.#onLinkState(event.state);
         return;
       case 'disconnected':
         this.#qr = undefined;
+        this.#link.reset();
         this.#setState('DISCONNECTED', event.reason);
-        this.#scheduleReconnect(event.reason);
+        this.#replaceClient('WhatsApp dropped the session; starting a new client', { reason: event.reason });
+        return;
+      case 'message_ack':
+        this.#options.onMessage({ messageId: event.messageId, to: event.to, ack: event.ack });
         return;
     }
   }
 
-  // WhatsApp dropped the session without being asked to: close that client and start a new one, which
-  // restores the saved login or, after a phone-side unlink (LOGOUT), offers a fresh QR.
-  #scheduleReconnect(reason: string): void {
+  // WhatsApp Web's link, once connected: down (TIMEOUT, OPENING, PAIRING) is DISCONNECTED with the state in
+  // the reason, and sends are refused; back (CONNECTED) is READY again, same client. Before the first
+  // 'ready' these are the start's own steps. States that end the session also arrive as 'disconnected'.
+  #onLinkState(state: string): void {
+    if (!this.#everReady) return;
+    const change = this.#link.update(state);
+    if (change === 'lost' || change === 'still-lost') {
+      if (change === 'lost') this.#options.logger.warn('The WhatsApp Web link is lost; waiting for it to come back', { whatsapp_state: state });
+      this.#setState('DISCONNECTED', `${CONNECTION_LOST}: ${state}`);
+    } else if (change === 'restored' || state === 'CONNECTED') {
+      if (change === 'restored') this.#options.logger.info('The WhatsApp Web link is back', { whatsapp_state: state });
+      this.#setState('READY', null);
+    }
+  }
+
+  // Closes the current client and starts a new one after the reconnect delay (doubling on each try, reset
+  // once READY): it restores the saved login or, after a phone-side unlink (LOGOUT), offers a fresh QR.
+  #replaceClient(message: string, fields: Record<string, unknown>, delayOverrideMs?: number): void {
     if (this.#closing || this.#reconnectTimer) return;
     const base = this.#options.reconnectDelayMs ?? 1000;
-    const delayMs = Math.min(base * 2 ** this.#reconnects, this.#options.reconnectMaxMs ?? 60_000);
+    const delayMs = delayOverrideMs ?? Math.min(base * 2 ** this.#reconnects, this.#options.reconnectMaxMs ?? 60_000);
     this.#reconnects += 1;
-    this.#options.logger.info('WhatsApp dropped the session; starting a new client', { reason, delay_ms: delayMs });
+    this.#options.logger.info(message, { ...fields, delay_ms: delayMs });
     const driver = this.#driver;
     this.#driver = undefined;
     const closed = driver?.destroy().catch((error: unknown) => {

@@ -84,6 +84,7 @@ export async function memoryFork(createDriver: (layout: SessionLayout) => Driver
       exit: (code) => end(code, null),
       pid,
       shutdownGraceMs: 1000,
+      linkLostTimeoutMs: 120_000,
     });
     const child: MemoryChild = {
       pid,

@@ -9,6 +9,7 @@ export interface DriverScript {
   hangSends: boolean;
   neverReady: boolean;
   scanDelayMs: number;
+  deliveryDelayMs: number;
   // Drivers created so far (one per client lifetime).
   created: number;
 }
@@ -17,7 +18,8 @@ export function scriptedDrivers(script: DriverScript): (layout: SessionLayout) =
   return (layout) => ({
     create(listener): WhatsAppDriver {
       script.created += 1;
-      const fake = new FakeDriver({ clienteId: 51, layout, scanDelayMs: script.scanDelayMs, qrRotateMs: 60_000 }, listener);
+      const options = { clienteId: 51, layout, scanDelayMs: script.scanDelayMs, qrRotateMs: 60_000, deliveryDelayMs: script.deliveryDelayMs };
+      const fake = new FakeDriver(options, listener);
       return {
         initialize: () => (script.neverReady ? Promise.resolve() : fake.initialize()),
         sendText: (to, body) => (script.hangSends ? new Promise(() => undefined) : fake.sendText(to, body)),
@@ -32,5 +34,5 @@ export function scriptedDrivers(script: DriverScript): (layout: SessionLayout) =
 }
 
 export function driverScript(overrides: Partial<DriverScript> = {}): DriverScript {
-  return { hangSends: false, neverReady: false, scanDelayMs: 0, created: 0, ...overrides };
+  return { hangSends: false, neverReady: false, scanDelayMs: 0, deliveryDelayMs: 0, created: 0, ...overrides };
 }

@@ -280,17 +280,21 @@ describe('wa-sim: whatsapp-web.js 1.34.7 in Chromium against the WhatsApp Web si
       const message = await client.sendMessage(target?._serialized ?? '', 'hola from wa-sim');
       expect(message.fromMe).to.equal(true);
       expect(message.body).to.equal('hola from wa-sim');
+      // As in WhatsApp Web, sendMessage resolves once the message is in the chat (ack 0); the server's
+      // answer and ack follow.
+      expect(message.ack).to.equal(0);
+      await eventually('the server records the message', () => sim.sentMessages().length === 1);
       const sent = sim.sentMessages();
       expect(sent).to.have.length(1);
       expect(sent[0]).to.include({ to: '541133334444@c.us', body: 'hola from wa-sim', id: message.id._serialized });
       expect((await control(sim, 'GET', '/messages')).json).to.deep.equal(sent);
     });
 
-    it('failNextSend makes sendMessage reject and records nothing; the next send works', async () => {
+    it('failNextSend makes sendMessage (waiting for the send result) reject and records nothing; the next send works', async () => {
       sim.failNextSend('simulated server refusal');
       let error: unknown;
       try {
-        await client.sendMessage('5491122334455@c.us', 'this one fails');
+        await client.sendMessage('5491122334455@c.us', 'this one fails', { waitUntilMsgSent: true });
       } catch (err) {
         error = err;
       }
@@ -298,15 +302,15 @@ describe('wa-sim: whatsapp-web.js 1.34.7 in Chromium against the WhatsApp Web si
       expect((error as Error).message).to.contain('simulated server refusal');
       expect(sim.sentMessages()).to.have.length(1);
 
-      const ok = await client.sendMessage('5491122334455@c.us', 'this one works');
+      const ok = await client.sendMessage('5491122334455@c.us', 'this one works', { waitUntilMsgSent: true });
       expect(sim.sentMessages().map((m) => m.id)).to.include(ok.id._serialized);
     });
 
-    it('hangNextSend keeps sendMessage pending and records nothing', async () => {
+    it('hangNextSend keeps sendMessage (waiting for the send result) pending and records nothing', async () => {
       sim.hangNextSend();
       const before = sim.sentMessages().length;
       let settled = false;
-      hungSend = client.sendMessage('5491122334455@c.us', 'this one hangs').then(
+      hungSend = client.sendMessage('5491122334455@c.us', 'this one hangs', { waitUntilMsgSent: true }).then(
         () => 'resolved',
         (err: unknown) => `rejected: ${String(err)}`,
       );
@@ -353,7 +357,7 @@ describe('wa-sim: whatsapp-web.js 1.34.7 in Chromium against the WhatsApp Web si
       expect(await client.getState()).to.equal('TIMEOUT');
 
       const before = sim.sentMessages().length;
-      const pending = client.sendMessage('5491122334455@c.us', 'sent while offline');
+      const pending = client.sendMessage('5491122334455@c.us', 'sent while offline', { waitUntilMsgSent: true });
       await sleep(700);
       expect(sim.sentMessages()).to.have.length(before);
 

@@ -46,9 +46,10 @@ function handDrivers(options: { failStart?: string } = {}) {
   return { drivers, factory };
 }
 
-function session(options: { failStart?: string } = {}) {
+function session(options: { failStart?: string; linkLostTimeoutMs?: number } = {}) {
   const { drivers, factory } = handDrivers(options);
   const reported: [SessionState, string | null][] = [];
+  const acks: { messageId: string; to: string; ack: number }[] = [];
   const qrs: string[] = [];
   const startFailures: string[] = [];
   const worker = new WorkerSession({
@@ -56,11 +57,13 @@ function session(options: { failStart?: string } = {}) {
     report: (state, reason) => reported.push([state, reason]),
     showQr: (qr) => qrs.push(qr),
     onBrowser: () => undefined,
+    onMessage: (ack) => acks.push(ack),
     onStartFailed: (reason) => startFailures.push(reason),
     logger: captureLogger().logger,
+    linkLostTimeoutMs: options.linkLostTimeoutMs ?? 60_000,
     reconnectDelayMs: 20,
   });
-  return { worker, drivers, reported, qrs, startFailures, driver: (): HandDriver => drivers.at(-1) as HandDriver };
+  return { worker, drivers, reported, acks, qrs, startFailures, driver: (): HandDriver => drivers.at(-1) as HandDriver };
 }
 
 const SEND = { to: '5491123456789', message: 'hola' };
@@ -123,6 +126,66 @@ describe('worker session', function () {
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(drivers).to.have.length(2);
     expect(reported).to.deep.equal([['READY', null], ['DISCONNECTED', 'LOGOUT'], ['INIT', null]]);
+    await worker.shutdown(0);
+  });
+
+  it('is DISCONNECTED CONNECTION_LOST with WhatsApp\'s state while the link is down, refuses sends, and READY again on the same client', async function () {
+    const { worker, drivers, reported } = session();
+    await worker.start();
+    drivers[0]?.emit({ type: 'ready' });
+    drivers[0]?.emit({ type: 'change_state', state: 'TIMEOUT' });
+    expect(await rejectionOf(worker.send(SEND))).to.include({ code: 'SESSION_NOT_READY', message: 'WhatsApp session is not ready (state: DISCONNECTED)' });
+    drivers[0]?.emit({ type: 'change_state', state: 'OPENING' });
+    drivers[0]?.emit({ type: 'change_state', state: 'CONNECTED' });
+    expect(await worker.send(SEND)).to.deep.equal({ messageId: 'id-5491123456789' });
+    expect(reported).to.deep.equal([
+      ['READY', null],
+      ['DISCONNECTED', 'CONNECTION_LOST: TIMEOUT'],
+      ['DISCONNECTED', 'CONNECTION_LOST: OPENING'],
+      ['READY', null],
+    ]);
+    expect(drivers).to.have.length(1);
+    expect(drivers[0]?.sends).to.deep.equal(['5491123456789']);
+    await worker.shutdown(0);
+  });
+
+  it('takes OPENING and PAIRING before the first ready as the start\'s own steps, not a lost link', async function () {
+    const { worker, driver, reported } = session();
+    await worker.start();
+    driver().emit({ type: 'change_state', state: 'OPENING' });
+    driver().emit({ type: 'change_state', state: 'PAIRING' });
+    driver().emit({ type: 'ready' });
+    expect(reported).to.deep.equal([['READY', null]]);
+    await worker.shutdown(0);
+  });
+
+  it('starts a new client when the link stays lost longer than linkLostTimeoutMs, but not when it came back in time', async function () {
+    const { worker, drivers, reported } = session({ linkLostTimeoutMs: 40 });
+    await worker.start();
+    drivers[0]?.emit({ type: 'ready' });
+    drivers[0]?.emit({ type: 'change_state', state: 'TIMEOUT' });
+    drivers[0]?.emit({ type: 'change_state', state: 'CONNECTED' });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(drivers).to.have.length(1);
+    drivers[0]?.emit({ type: 'change_state', state: 'OPENING' });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(drivers[0]?.destroyed).to.equal(true);
+    expect(drivers).to.have.length(2);
+    expect(reported.slice(-2)).to.deep.equal([['DISCONNECTED', 'CONNECTION_LOST: OPENING'], ['INIT', null]]);
+    await worker.shutdown(0);
+  });
+
+  it('passes on the acks of every client, also of one being replaced', async function () {
+    const { worker, drivers, acks } = session();
+    await worker.start();
+    drivers[0]?.emit({ type: 'ready' });
+    drivers[0]?.emit({ type: 'message_ack', messageId: 'm1', to: '5491123456789', ack: 1 });
+    drivers[0]?.emit({ type: 'disconnected', reason: 'CONFLICT' });
+    drivers[0]?.emit({ type: 'message_ack', messageId: 'm1', to: '5491123456789', ack: 2 });
+    expect(acks).to.deep.equal([
+      { messageId: 'm1', to: '5491123456789', ack: 1 },
+      { messageId: 'm1', to: '5491123456789', ack: 2 },
+    ]);
     await worker.shutdown(0);
   });
 

@@ -1,8 +1,8 @@
 // The one small interface between the worker and a WhatsApp implementation.
 // Its events and calls follow whatsapp-web.js's Client (qr, authenticated, ready, auth_failure,
-// change_state, disconnected; initialize, sendMessage, info, logout, destroy) so the real driver is a thin
+// change_state, disconnected, message_ack; initialize, sendMessage, info, logout, destroy) so the real driver is a thin
 // adapter. One driver instance is one client lifetime: after destroy() a new one is created.
-import type { AccountInfo, SendResult } from '../../shared/protocol.js';
+import type { AccountInfo, MessageAck, SendResult } from '../../shared/protocol.js';
 
 export type DriverEvent =
   | { type: 'qr'; qr: string }
@@ -12,6 +12,9 @@ export type DriverEvent =
   // WhatsApp Web's own connection state (CONNECTED, OPENING, TIMEOUT, CONFLICT, UNPAIRED, ...).
   | { type: 'change_state'; state: string }
   | { type: 'disconnected'; reason: string }
+  // WhatsApp's ack of a message this account sent moved (whatsapp-web.js's message_ack, fromMe only);
+  // `to` is the digits of the chat id.
+  | { type: 'message_ack'; messageId: string; to: string; ack: MessageAck }
   // A browser was launched for this client (the supervisor ends its whole tree if the worker dies).
   | { type: 'browser'; pid: number; profile: string };
 
@@ -20,7 +23,8 @@ export type DriverListener = (event: DriverEvent) => void;
 export interface WhatsAppDriver {
   // Starts the client; resolves once it is running (the QR or ready arrives as an event).
   initialize(): Promise<void>;
-  // `to` is digits only; the driver resolves it to a WhatsApp id and sends a text message.
+  // `to` is digits only; the driver resolves it to a WhatsApp id and sends a text message. Resolves once
+  // WhatsApp's server accepted it (ack >= 1); rejects with what became of it otherwise (see the catalogue).
   sendText(to: string, body: string): Promise<SendResult>;
   getAccountInfo(): Promise<AccountInfo>;
   // Resolves when the client still responds (e.g. its page runs JavaScript); rejects or hangs otherwise.

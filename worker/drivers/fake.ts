@@ -1,8 +1,10 @@
 // The simulated WhatsApp (WA_DRIVER=fake): no browser, no phone. It shows a rotating QR, "scans" itself
 // after a delay, keeps a saved login on disk like LocalAuth does, and accepts sends, which it appends to
 // an outbox file (fake-outbox.jsonl in the session folder) so tests can see what would have gone out.
+// Each accepted send is acked like WhatsApp does: 1 (server) at once, 2 (delivered) deliveryDelayMs later.
 // Numbers starting with 0 are not real numbers, so they are used as switches for the hub's tests:
-// `0000...` is not on WhatsApp, `0500...` makes the send fail.
+// `0000...` is not on WhatsApp, `0500...` makes the send fail, `0422...` is a recipient WhatsApp cannot
+// resolve, `0429...` hits WhatsApp's limit on new contacts.
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { AppError } from '../../shared/errors.js';
@@ -16,10 +18,16 @@ export interface FakeDriverOptions {
   layout: SessionLayout;
   scanDelayMs: number;
   qrRotateMs: number;
+  // How long after a send its delivery ack (2) comes; 0: none.
+  deliveryDelayMs: number;
 }
 
 const FAKE_UNREGISTERED_PREFIX = '0000';
 const FAKE_FAILING_PREFIX = '0500';
+const FAKE_REFUSALS = [
+  { prefix: '0422', code: 'RECIPIENT_UNRESOLVABLE', text: 'WhatsApp cannot resolve this recipient (No LID for user)' },
+  { prefix: '0429', code: 'NEW_CONTACT_LIMIT', text: 'WhatsApp refused the message: too many messages to new contacts (error 463)' },
+] as const;
 // A saved login restores quickly, but not synchronously, as a real client would.
 const RESTORE_DELAY_MS = 50;
 
@@ -60,9 +68,14 @@ export class FakeDriver implements WhatsAppDriver {
     if (to.startsWith(FAKE_FAILING_PREFIX)) {
       throw new AppError('SEND_FAILED', { message: `WhatsApp could not send the message: simulated failure for ${to}` });
     }
+    const refusal = FAKE_REFUSALS.find(({ prefix }) => to.startsWith(prefix));
+    if (refusal) throw new AppError(refusal.code, { message: `${refusal.text}; nothing was sent (simulated for ${to})` });
     const messageId = `true_${to}@c.us_3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
     const record = { at: new Date().toISOString(), to, message_id: messageId, body };
     await appendFile(this.#options.layout.fakeOutbox, `${JSON.stringify(record)}\n`);
+    this.#later(0, () => this.#emit({ type: 'message_ack', messageId, to, ack: 1 }));
+    const { deliveryDelayMs } = this.#options;
+    if (deliveryDelayMs > 0) this.#later(deliveryDelayMs, () => this.#emit({ type: 'message_ack', messageId, to, ack: 2 }));
     return { messageId };
   }
 

@@ -11,7 +11,13 @@ export async function driverFactory(config: Config, logger: Logger): Promise<Dri
   switch (config.driver) {
     case 'fake': {
       const { FakeDriver } = await import('./fake.js');
-      const options = { clienteId: config.clienteId, layout, scanDelayMs: config.fakeScanDelayMs, qrRotateMs: config.fakeQrRotateMs };
+      const options = {
+        clienteId: config.clienteId,
+        layout,
+        scanDelayMs: config.fakeScanDelayMs,
+        qrRotateMs: config.fakeQrRotateMs,
+        deliveryDelayMs: config.fakeDeliveryDelayMs,
+      };
       return { create: (listener) => new FakeDriver(options, listener), forgetLogin: forget };
     }
     case 'whatsapp-web.js': {

@@ -1,8 +1,10 @@
 // wa-sim: a local stand-in for web.whatsapp.com (and the phone behind it) so that the real, unmodified
 // whatsapp-web.js 1.34.7 can be tested in real Chromium without internet access.
 //
-// Pieces: cert.ts (self-signed cert via openssl), phone.ts (linked devices, QR refs, lookups, messages),
-// server.ts (HTTPS: page + /__wa page API + /__sim control API), page/ (browser side: index.html + wa-web.js).
+// Pieces: cert.ts (self-signed cert via openssl), phone.ts (linked devices, QR refs, the network),
+// outgoing.ts (lookups, messages, what the next send meets), page-protocol.ts (server <-> page events),
+// server.ts (HTTPS: page + /__wa page API), control-api.ts (/__sim control API), json-http.ts,
+// page/ (browser side: index.html + wa-web.js).
 //
 // Point Chromium at it by appending `sim.chromeArgs` to puppeteer.args.
 //
@@ -10,7 +12,17 @@
 // - phoneLogout(): page fires Cmd 'logout' and navigates to /?post_logout=1 -> library emits
 //   'disconnected' 'LOGOUT', LocalAuth deletes <dataPath>/session, and the same Client then shows a new 'qr'.
 // - dropConnection(): 'change_state' 'TIMEOUT' (no 'disconnected'); restoreConnection(): 'change_state'
-//   'OPENING' then 'CONNECTED'. Lookups/sends issued while dropped wait and complete after restore.
+//   'OPENING' then 'CONNECTED'. dropConnection('OPENING'): 'TIMEOUT', then 'OPENING' as the page's socket
+//   reopens, and it stays there (the server withholds the session) until restoreConnection(): 'CONNECTED'.
+//   Lookups/sends issued while dropped wait and complete after restore.
+// - A send (WAWebSendMsgChatAction.addAndSendMsgToChat) is added to the chat at once (ack 0: sendMessage
+//   resolves); its send result follows once the server answered and its first ack (other than 0) was applied:
+//   { messageSendResult: 'OK' } for ack >= 1, 'ERROR_UNKNOWN' for -1. The acks are ackNextSend()'s steps,
+//   by default one ack 1 at once. A refused send (failNextSend, limitNewContacts) sets ack -1 and rejects the
+//   send result with the server's reason; failNextSendResult() resolves it with an error value and marks the
+//   message isSendFailure. whatsapp-web.js sees the send result only with sendMessage's waitUntilMsgSent.
+// - withoutLid(number): lookups find the number, but opening its chat (findOrCreateLatestChat, from
+//   sendMessage's getChat) throws "No LID for user", as WhatsApp Web 2.3000.x does.
 // - client.logout(): the device is unlinked on the server; no events are emitted.
 // - hasSynced (-> 'authenticated' + 'ready') is set syncDelayMs after CONNECTED but never before the
 //   library has registered its 'change:hasSynced' listener, so 'ready' is deterministic here. Real WhatsApp
@@ -19,9 +31,9 @@ import { createSelfSignedCertificate } from './cert.js';
 import { loadPageAssets } from './page-assets.js';
 import { SimPhone } from './phone.js';
 import { startSimServer } from './server.js';
-import type { ResolvedSimOptions, SimMessage, SimOptions } from './types.js';
+import type { ResolvedSimOptions, SimAckStep, SimMessage, SimOptions } from './types.js';
 
-export type { SimMessage, SimOptions } from './types.js';
+export type { SimAckStep, SimMessage, SimOptions } from './types.js';
 
 export interface WhatsAppSimulator {
   readonly port: number;
@@ -40,10 +52,19 @@ export interface WhatsAppSimulator {
   setSyncDelay(ms: number): void;
   /** The next send is recorded at once; its answer reaches the page after `ms`. */
   delayNextSend(ms: number): void;
+  /** The acks the next accepted send gets, in order; each `delayMs` after the previous (the first after the answer). */
+  ackNextSend(steps: readonly SimAckStep[]): void;
+  /** The next send's result is WhatsApp Web's error value (default 'ERROR_UNKNOWN'); nothing reaches the server. */
+  failNextSendResult(result?: string): void;
+  /** While on, messages to numbers this account never wrote to are refused with error 463. */
+  limitNewContacts(on?: boolean): void;
   markUnregistered(number: string): void;
+  /** The number is on WhatsApp but has no LID: opening its chat throws "No LID for user". */
+  withoutLid(number: string): void;
   mapNumber(input: string, canonical: string): void;
   phoneLogout(): void;
-  dropConnection(): void;
+  /** Ends the pages' sockets; reconnects fail ('TIMEOUT') or reopen and stall ('OPENING') until restored. */
+  dropConnection(stuckIn?: 'TIMEOUT' | 'OPENING'): void;
   restoreConnection(): void;
   unknownModules(): string[];
   close(): Promise<void>;
@@ -74,15 +95,19 @@ export async function startWhatsAppSimulator(options: SimOptions = {}): Promise<
     waitForQr: (opts) => phone.waitForQr(opts),
     scan: (qr) => phone.scan(qr),
     linkedDevices: () => phone.linkedDevices(),
-    sentMessages: () => phone.sentMessages(),
-    failNextSend: (reason) => phone.failNextSend(reason),
-    hangNextSend: () => phone.hangNextSend(),
-    delayNextSend: (ms) => phone.delayNextSend(ms),
+    sentMessages: () => phone.outgoing.sentMessages(),
+    failNextSend: (reason) => phone.outgoing.failNextSend(reason),
+    hangNextSend: () => phone.outgoing.hangNextSend(),
+    delayNextSend: (ms) => phone.outgoing.delayNextSend(ms),
+    ackNextSend: (steps) => phone.outgoing.ackNextSend(steps),
+    failNextSendResult: (result) => phone.outgoing.failNextSendResult(result),
+    limitNewContacts: (on = true) => phone.outgoing.limitNewContacts(on),
     setSyncDelay: (ms) => phone.setSyncDelay(ms),
-    markUnregistered: (number) => phone.markUnregistered(number),
-    mapNumber: (input, canonical) => phone.mapNumber(input, canonical),
+    markUnregistered: (number) => phone.outgoing.markUnregistered(number),
+    withoutLid: (number) => phone.outgoing.withoutLid(number),
+    mapNumber: (input, canonical) => phone.outgoing.mapNumber(input, canonical),
     phoneLogout: () => phone.phoneLogout(),
-    dropConnection: () => phone.drop(),
+    dropConnection: (stuckIn) => phone.drop(stuckIn),
     restoreConnection: () => phone.restore(),
     unknownModules: () => phone.unknownModules(),
     close(): Promise<void> {

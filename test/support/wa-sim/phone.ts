@@ -1,56 +1,16 @@
-// The simulated "phone" and WhatsApp servers: linked devices, QR refs, number lookups, sent messages.
-// Pure state; the HTTPS layer (server.ts) feeds page requests in and pushes PageEvents out.
+// The simulated "phone" and WhatsApp servers: linked devices, QR refs, the network; number lookups and
+// sent messages are outgoing.ts's. Pure state; the HTTPS layer (server.ts) feeds page requests in and
+// pushes PageEvents out.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { ResolvedSimOptions, SimMessage } from './types.js';
+import { SimOutgoing, type LookupOutcome, type SendOutcome } from './outgoing.js';
+import { newRef, qrString, type PageAccount, type PageKeys, type PageLink } from './page-protocol.js';
+import { SimError } from './sim-error.js';
+import type { ResolvedSimOptions } from './types.js';
 
-/** What a page learns about the account once it is linked. */
-export interface PageAccount {
-  readonly phone: string;
-  readonly pushname: string;
-  readonly platform: string;
-  readonly syncDelayMs: number;
-}
-
-/** Key material a page generated for itself; part of the QR string, exactly as whatsapp-web.js builds it. */
-export interface PageKeys {
-  readonly staticKey: string;
-  readonly identityKey: string;
-  readonly advSecret: string;
-  readonly platform: string;
-}
-
-/** Server -> page messages (sent over the page's event stream). */
-export type PageEvent =
-  | { readonly type: 'unpaired'; readonly ref: string; readonly revoked: boolean }
-  | { readonly type: 'ref'; readonly ref: string }
-  | { readonly type: 'paired'; readonly token: string; readonly account: PageAccount }
-  | { readonly type: 'session'; readonly account: PageAccount }
-  | { readonly type: 'logout' };
-
-/** The server side of one page's event stream. */
-export interface PageLink {
-  push(event: PageEvent): void;
-  end(): void;
-}
-
-export type SendOutcome =
-  | { readonly kind: 'sent'; readonly message: SimMessage; readonly answerAfterMs: number }
-  | { readonly kind: 'failed'; readonly reason: string }
-  | { readonly kind: 'hang' };
-
-export type LookupOutcome = { readonly exists: false } | { readonly exists: true; readonly user: string };
-
-/** An error with the HTTP status the page / control API should see. */
-export class SimError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-    this.name = 'SimError';
-  }
-}
+export { SimError } from './sim-error.js';
+export type { LookupOutcome, SendOutcome } from './outgoing.js';
+export type { PageAccount, PageEvent, PageKeys, PageLink } from './page-protocol.js';
 
 interface PageConnection {
   readonly id: number;
@@ -61,29 +21,18 @@ interface PageConnection {
   rotateTimer: NodeJS.Timeout | undefined;
 }
 
-export function normalizeNumber(input: string): string {
-  const user = input.trim().replace(/@c\.us$/, '').replace(/^\+/, '');
-  if (!/^\d{5,20}$/.test(user)) {
-    throw new SimError(`wa-sim: '${input}' is not a phone number (digits, optionally '@c.us')`, 400);
-  }
-  return user;
-}
-
 export class SimPhone {
   readonly #options: ResolvedSimOptions;
   readonly #connections = new Map<number, PageConnection>();
   readonly #devices = new Map<string, { readonly linkedAt: number }>();
-  readonly #unregistered = new Set<string>();
-  readonly #numberMap = new Map<string, string>();
-  readonly #messages: SimMessage[] = [];
+  readonly outgoing = new SimOutgoing();
   readonly #unknownModules: string[] = [];
   readonly #events = new EventEmitter();
   #nextConnectionId = 1;
-  #failNext: string | undefined;
-  #hangNext = false;
-  #delayNextMs = 0;
   #syncDelayMs: number | undefined;
   #dropped = false;
+  // While dropped: reconnecting pages get their socket open (OPENING) but not the session, until restore().
+  #stallOpening = false;
   #closed = false;
 
   constructor(options: ResolvedSimOptions) {
@@ -224,75 +173,48 @@ export class SimPhone {
 
   // ---- network ------------------------------------------------------------------------------
 
-  drop(): void {
+  /** Ends every page's socket; reconnects fail (the page stays TIMEOUT) or, with 'OPENING', open but stall. */
+  drop(stuckIn: 'TIMEOUT' | 'OPENING' = 'TIMEOUT'): void {
     this.#dropped = true;
+    this.#stallOpening = stuckIn === 'OPENING';
     for (const conn of [...this.#connections.values()]) {
       this.disconnectPage(conn.id);
       conn.link.end();
     }
   }
 
+  /** Whether a page reconnecting now gets its socket open without the session (drop('OPENING')). */
+  get stallsReconnects(): boolean {
+    return this.#dropped && this.#stallOpening;
+  }
+
   restore(): void {
     this.#dropped = false;
+    this.#stallOpening = false;
+    this.#events.emit('restored');
   }
 
-  // ---- numbers and messages -----------------------------------------------------------------
-
-  markUnregistered(number: string): void {
-    this.#unregistered.add(normalizeNumber(number));
+  /** Calls `listener` once the connection is restored; returns a function that cancels it. */
+  onRestored(listener: () => void): () => void {
+    this.#events.once('restored', listener);
+    return () => void this.#events.off('restored', listener);
   }
 
-  mapNumber(input: string, canonical: string): void {
-    this.#numberMap.set(normalizeNumber(input), normalizeNumber(canonical));
-  }
+  // ---- numbers and messages (outgoing.ts; index.ts and the control API set it up directly) ----
 
   lookup(token: string | undefined, number: string): LookupOutcome {
     this.#assertDevice(token);
-    const user = normalizeNumber(number);
-    if (this.#unregistered.has(user)) return { exists: false };
-    const canonical = this.#numberMap.get(user) ?? user;
-    if (this.#unregistered.has(canonical)) return { exists: false };
-    return { exists: true, user: canonical };
+    return this.outgoing.lookup(number);
   }
 
-  failNextSend(reason = 'wa-sim: send failed (failNextSend)'): void {
-    this.#failNext = reason;
-  }
-
-  hangNextSend(): void {
-    this.#hangNext = true;
+  send(token: string | undefined, to: string, body: string, id: string): SendOutcome {
+    this.#assertDevice(token);
+    return this.outgoing.send(to, body, id);
   }
 
   /** From the next page load (or link) on, the history sync that leads to 'ready' takes `ms`. */
   setSyncDelay(ms: number): void {
     this.#syncDelayMs = ms;
-  }
-
-  /** The next send is recorded at once but its answer reaches the page only after `ms` (a slow network). */
-  delayNextSend(ms: number): void {
-    this.#delayNextMs = ms;
-  }
-
-  send(token: string | undefined, to: string, body: string, id: string): SendOutcome {
-    this.#assertDevice(token);
-    if (this.#failNext !== undefined) {
-      const reason = this.#failNext;
-      this.#failNext = undefined;
-      return { kind: 'failed', reason };
-    }
-    if (this.#hangNext) {
-      this.#hangNext = false;
-      return { kind: 'hang' };
-    }
-    const message: SimMessage = { to, body, id, at: Date.now() };
-    this.#messages.push(message);
-    const answerAfterMs = this.#delayNextMs;
-    this.#delayNextMs = 0;
-    return { kind: 'sent', message, answerAfterMs };
-  }
-
-  sentMessages(): SimMessage[] {
-    return this.#messages.map((m) => ({ ...m }));
   }
 
   // ---- diagnostics --------------------------------------------------------------------------
@@ -338,13 +260,4 @@ export class SimPhone {
       throw new SimError('wa-sim: this page is not a linked device', 401);
     }
   }
-}
-
-function newRef(): string {
-  return `2@${randomBytes(33).toString('base64')}`;
-}
-
-/** Same layout whatsapp-web.js 1.34.7 uses in Client.inject(): ref,staticKey,identityKey,advSecret,platform. */
-function qrString(ref: string, keys: PageKeys): string {
-  return [ref, keys.staticKey, keys.identityKey, keys.advSecret, keys.platform].join(',');
 }

@@ -5,6 +5,8 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { SimCertificate } from './cert.js';
 import type { PageAssets } from './page-assets.js';
+import { handleControl } from './control-api.js';
+import { fail, optionalString, readJson, requireString, sendJson, sendText } from './json-http.js';
 import { type PageEvent, type PageKeys, SimError, type SimPhone } from './phone.js';
 
 export interface SimServer {
@@ -12,9 +14,6 @@ export interface SimServer {
   close(): Promise<void>;
 }
 
-type JsonBody = Record<string, unknown>;
-
-const MAX_BODY_BYTES = 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
 
 export async function startSimServer(cert: SimCertificate, phone: SimPhone, assets: PageAssets): Promise<SimServer> {
@@ -58,8 +57,9 @@ export async function startSimServer(cert: SimCertificate, phone: SimPhone, asse
         );
         if (outcome.kind === 'hang') return; // never answered; close() destroys the socket
         if (outcome.kind === 'failed') return sendJson(res, 500, { error: outcome.reason });
+        if (outcome.kind === 'error-result') return sendJson(res, 200, { result: outcome.result });
         if (outcome.answerAfterMs > 0) await new Promise((resolve) => setTimeout(resolve, outcome.answerAfterMs));
-        return sendJson(res, 200, { t: outcome.message.at });
+        return sendJson(res, 200, { t: outcome.message.at, acks: outcome.acks });
       }
       case 'POST /__wa/logout': {
         phone.unlinkFromPage(requireString(await readJson(req), 'token'));
@@ -69,50 +69,14 @@ export async function startSimServer(cert: SimCertificate, phone: SimPhone, asse
         phone.reportUnknownModule(requireString(await readJson(req), 'name'));
         return sendJson(res, 200, { ok: true });
       }
-
-      // ---- control API ----
-      case 'GET /__sim':
-      case 'GET /__sim/state':
-        return sendJson(res, 200, { ...phone.status(), unknownModules: phone.unknownModules() });
-      case 'GET /__sim/qr':
-        return sendJson(res, 200, { qr: phone.currentQr() ?? null });
-      case 'POST /__sim/scan':
-        phone.scan(requireString(await readJson(req), 'qr'));
-        return sendJson(res, 200, { ok: true, linkedDevices: phone.linkedDevices() });
-      case 'GET /__sim/messages':
-        return sendJson(res, 200, phone.sentMessages());
-      case 'POST /__sim/fail-next-send':
-        phone.failNextSend(optionalString(await readJson(req), 'reason'));
-        return sendJson(res, 200, { ok: true });
-      case 'POST /__sim/hang-next-send':
-        phone.hangNextSend();
-        return sendJson(res, 200, { ok: true });
-      case 'POST /__sim/unregistered':
-        phone.markUnregistered(requireString(await readJson(req), 'number'));
-        return sendJson(res, 200, { ok: true });
-      case 'POST /__sim/map': {
-        const body = await readJson(req);
-        phone.mapNumber(requireString(body, 'input'), requireString(body, 'canonical'));
-        return sendJson(res, 200, { ok: true });
-      }
-      case 'POST /__sim/logout':
-        phone.phoneLogout();
-        return sendJson(res, 200, { ok: true });
-      case 'POST /__sim/drop':
-        phone.drop();
-        return sendJson(res, 200, { ok: true });
-      case 'POST /__sim/restore':
-        phone.restore();
-        return sendJson(res, 200, { ok: true });
-      case 'GET /__sim/unknown-modules':
-        return sendJson(res, 200, phone.unknownModules());
       default:
+        if (await handleControl(route, req, res, phone)) return;
         throw new SimError(`wa-sim: nothing at ${route}`, 404);
     }
   }
 
   function openEventStream(url: URL, res: ServerResponse): void {
-    if (phone.dropped) throw new SimError('wa-sim: connection dropped (dropConnection)', 503);
+    if (phone.dropped && !phone.stallsReconnects) throw new SimError('wa-sim: connection dropped (dropConnection)', 503);
     const param = (name: string): string => {
       const value = url.searchParams.get(name);
       if (!value) throw new SimError(`wa-sim: missing query parameter '${name}'`, 400);
@@ -143,15 +107,23 @@ export async function startSimServer(cert: SimCertificate, phone: SimPhone, asse
       if (!res.writableEnded) res.write(':\n\n');
     }, HEARTBEAT_MS);
     let id: number | undefined;
+    let cancelWait: (() => void) | undefined;
     res.on('close', () => {
       clearInterval(heartbeat);
+      cancelWait?.();
       if (id !== undefined) phone.disconnectPage(id);
     });
-    try {
-      id = phone.connectPage(link, token, keys);
-    } catch {
-      link.end();
-    }
+    const attach = (): void => {
+      try {
+        id = phone.connectPage(link, token, keys);
+      } catch {
+        link.end();
+      }
+    };
+    // A stalled reconnect (dropConnection('OPENING')): the socket is open, so the page says OPENING, but
+    // WhatsApp's side of the handshake waits for restoreConnection().
+    if (phone.dropped) cancelWait = phone.onRestored(attach);
+    else attach();
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -174,58 +146,4 @@ export async function startSimServer(cert: SimCertificate, phone: SimPhone, asse
       return closing;
     },
   };
-}
-
-function sendText(res: ServerResponse, contentType: string, body: string): void {
-  res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body);
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
-}
-
-function fail(res: ServerResponse, err: unknown): void {
-  const status = err instanceof SimError ? err.status : 500;
-  const message = err instanceof Error ? err.message : String(err);
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  sendJson(res, status, { error: message });
-}
-
-async function readJson(req: IncomingMessage): Promise<JsonBody> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > MAX_BODY_BYTES) throw new SimError('wa-sim: request body too large', 413);
-    chunks.push(buf);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (text === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new SimError('wa-sim: request body is not JSON', 400);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new SimError('wa-sim: request body must be a JSON object', 400);
-  }
-  return parsed as JsonBody;
-}
-
-function optionalString(body: JsonBody, name: string): string | undefined {
-  const value = body[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new SimError(`wa-sim: '${name}' must be a string`, 400);
-  return value;
-}
-
-function requireString(body: JsonBody, name: string): string {
-  const value = optionalString(body, name);
-  if (value === undefined) throw new SimError(`wa-sim: '${name}' is required`, 400);
-  return value;
 }

@@ -31,3 +31,9 @@ export interface ResolvedSimOptions {
   readonly platform: string;
   readonly syncDelayMs: number;
 }
+
+/** One ack WhatsApp gives a sent message: `ack` (-1 error, 1 server, 2 device, 3 read, 4 played), `delayMs` after the previous step. */
+export interface SimAckStep {
+  ack: -1 | 0 | 1 | 2 | 3 | 4;
+  delayMs: number;
+}

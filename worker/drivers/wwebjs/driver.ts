@@ -9,8 +9,10 @@ import type { AccountInfo, SendResult } from '../../../shared/protocol.js';
 import { forgetLogin, sessionLayout, type SessionLayout } from '../../../shared/session-layout.js';
 import { BROWSER_CLOSE_TIMEOUT_MS, BROWSER_KILL_GRACE_MS } from '../../../shared/timings.js';
 import type { DriverListener, WhatsAppDriver } from '../driver.js';
+import { AckTracker } from './acks.js';
 import { chromiumArgs, resolveChromium } from './chromium.js';
 import { releaseProfile } from './profile-lock.js';
+import { failedSend, sendError } from './send-errors.js';
 
 // The two pieces used, loaded on their own: the package's index also loads RemoteAuth with archiver, unzipper
 // and fs-extra (~115 ms of every worker start, and their memory, measured), which LocalAuth never needs.
@@ -21,9 +23,6 @@ const LocalAuth = load('whatsapp-web.js/src/authStrategies/LocalAuth.js') as typ
 // How long whatsapp-web.js waits for WhatsApp Web's page to load its modules.
 const AUTH_TIMEOUT_MS = 60_000;
 const PROBE_TIMEOUT_MS = 5000;
-
-// Errors that mean the browser or page went away mid-call: whether WhatsApp got the message is unknown.
-const BROWSER_GONE = /Target closed|Session closed|detached Frame|Execution context was destroyed|Protocol error|Connection closed/i;
 
 export function createWwebjsDriver(config: Config, logger: Logger, listener: DriverListener): WhatsAppDriver {
   return new WwebjsDriver(config, logger, listener);
@@ -50,12 +49,14 @@ class WwebjsDriver implements WhatsAppDriver {
   #destroyed: Promise<void> | undefined;
   // Set when the device was unlinked: the saved login must not survive this client.
   #loggedOut = false;
+  readonly #acks: AckTracker;
 
   constructor(config: Config, logger: Logger, listener: DriverListener) {
     this.#config = config;
     this.#logger = logger;
     this.#emit = listener;
     this.#paths = sessionLayout(config);
+    this.#acks = new AckTracker((ack) => this.#emit({ type: 'message_ack', ...ack }));
   }
 
   initialize(): Promise<void> {
@@ -86,6 +87,9 @@ class WwebjsDriver implements WhatsAppDriver {
     client.on('ready', () => this.#emit({ type: 'ready' }));
     client.on('auth_failure', (message: unknown) => this.#emit({ type: 'auth_failure', message: String(message) }));
     client.on('change_state', (state: unknown) => this.#emit({ type: 'change_state', state: String(state) }));
+    client.on('message_ack', (message: wwebjs.Message, ack: unknown) => {
+      this.#acks.onAck(message.id._serialized, message.to, message.fromMe, ack);
+    });
     client.on('disconnected', (reason: unknown) => {
       if (reason === 'LOGOUT') this.#loggedOut = true;
       this.#emit({ type: 'disconnected', reason: String(reason) });
@@ -121,33 +125,31 @@ class WwebjsDriver implements WhatsAppDriver {
     // getNumberId asks WhatsApp for the account's real id; it handles Brazil's and Argentina's extra
     // mobile digit, so the message goes to the id it returns, never to a guessed "<digits>@c.us".
     const numberId = await client.getNumberId(to).catch((error: unknown) => {
-      throw this.#sendError(error, false);
+      throw this.#failed(sendError(error, false));
     });
     if (!numberId) {
       throw new AppError('NUMBER_NOT_ON_WHATSAPP', { message: `The number ${to} is not on WhatsApp; nothing was sent` });
     }
     try {
-      const message = await client.sendMessage(numberId._serialized, body);
-      return { messageId: message.id._serialized };
+      // waitUntilMsgSent: the page waits for WhatsApp's send result, not only for the message to be added to
+      // the chat (a refusal then rejects here, with its reason). The server's ack (>= 1) settles it.
+      const message = await client.sendMessage(numberId._serialized, body, { waitUntilMsgSent: true });
+      if (!message) throw new AppError('SEND_FAILED', { message: 'WhatsApp Web did not keep the message; it was not sent' });
+      const messageId = message.id._serialized;
+      const refused = failedSend(message.ack, message.rawData);
+      if (refused) throw refused;
+      const ack = await this.#acks.settled(messageId, message.ack, this.#config.sendTimeoutMs);
+      if (ack === -1) throw failedSend(ack, null) as AppError;
+      return { messageId };
     } catch (error) {
-      throw this.#sendError(error, true);
+      throw this.#failed(sendError(error, true));
     }
   }
 
-  // What a failed send means for the caller, decided here only: the browser went away while the message
-  // was being handed over (outcome unknown), or WhatsApp refused it in the page (not sent).
-  #sendError(error: unknown, handingOver: boolean): AppError {
-    const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
-    if (handingOver && BROWSER_GONE.test(text)) {
-      return new AppError('SEND_OUTCOME_UNKNOWN', {
-        message: 'The browser went away while sending; the message may or may not have been sent',
-        cause: error,
-      });
-    }
-    this.#logger.warn('WhatsApp send failed', describeError(error));
-    // whatsapp-web.js appends the page's stack to its messages: keep the first line, the reason.
-    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.trim() || 'unknown error';
-    return new AppError('SEND_FAILED', { message: `WhatsApp could not send the message: ${reason}`, cause: error });
+  // Logs why WhatsApp did not take a message (an outcome unknown is the caller's to report).
+  #failed(error: AppError): AppError {
+    if (error.code !== 'SEND_OUTCOME_UNKNOWN') this.#logger.warn('WhatsApp send failed', { code: error.code, ...describeError(error) });
+    return error;
   }
 
   async getAccountInfo(): Promise<AccountInfo> {
@@ -181,6 +183,7 @@ class WwebjsDriver implements WhatsAppDriver {
   // Closes the browser, bounded: whatsapp-web.js's destroy() does nothing before the browser exists, so a
   // client still launching is waited for; one that does not close in time is killed by its pid.
   async #destroy(): Promise<void> {
+    this.#acks.close(new AppError('SEND_OUTCOME_UNKNOWN', { message: 'The WhatsApp client closed while a send waited for its ack; it may or may not have been sent' }));
     const client = this.#client;
     if (client) {
       client.removeAllListeners();

@@ -471,36 +471,73 @@
 
   // ------------------------------------------------------------------ flows used by whatsapp-web.js
 
+  // Users the server found but has no LID for (WhatsApp Web's own id of an account): their chat cannot open.
+  const withoutLid = new Set();
+
   async function queryWidExists(wid) {
     if (!wid || wid.server !== 'c.us') return null;
     const res = await api('/__wa/query', { number: wid.user });
-    return res.exists ? { wid: new Wid(`${res.user}@c.us`), biz: false } : null;
+    if (!res.exists) return null;
+    const found = new Wid(`${res.user}@c.us`);
+    if (res.lid === false) {
+      withoutLid.add(wid._serialized);
+      withoutLid.add(found._serialized);
+    }
+    return { wid: found, biz: false };
   }
 
   async function findOrCreateLatestChat(wid) {
+    // As WhatsApp Web 2.3000.x does (toUserLidOrThrow) for a user whose LID it does not know.
+    if (withoutLid.has(createWid(wid)._serialized)) throw new Error('No LID for user');
     const existing = Chat.get(wid);
     if (existing) return { chat: existing, created: false };
     const [chat] = Chat.add({ id: createWid(wid), t: 0, unreadCount: 0, archive: false, isReadOnly: false });
     return { chat, created: true };
   }
 
-  /** Returns [message added, send result]; the first rejects when the server refuses the message. */
+  /**
+   * Returns [message added, send result], as WhatsApp Web does: the message is added to the chat at once
+   * (ack 0); the result follows once the server answered and the first ack that settles it was applied.
+   */
   function addAndSendMsgToChat(chat, message) {
     const added = (async () => {
       if (message.type !== 'chat') {
         throw new Error(`wa-sim: only text messages are simulated (got type '${message.type}')`);
       }
-      await api('/__wa/send', { to: chat.id._serialized, body: message.body, id: message.id._serialized });
       const [msg] = Msg.add(message);
       chat.set('t', message.t);
-      msg.set('ack', 1);
       return msg;
     })();
-    const result = added.then(
-      () => ({ messageSendResult: 'OK' }),
-      (err) => ({ messageSendResult: 'ERROR', error: String(err) }),
-    );
-    return [added, result];
+    return [added, added.then((msg) => sendToServer(chat, msg))];
+  }
+
+  async function sendToServer(chat, msg) {
+    let answer;
+    try {
+      answer = await api('/__wa/send', { to: chat.id._serialized, body: msg.body, id: msg.id._serialized });
+    } catch (err) {
+      msg.set('ack', -1);
+      throw err;
+    }
+    if (answer.result) {
+      msg.set('isSendFailure', true);
+      return { messageSendResult: answer.result };
+    }
+    return applyAcks(msg, answer.acks);
+  }
+
+  /** Applies the server's acks step by step; resolves with the send result at the first one other than 0. */
+  function applyAcks(msg, steps) {
+    return new Promise((resolve) => {
+      let at = 0;
+      for (const { ack, delayMs } of steps) {
+        at += delayMs;
+        setTimeout(() => {
+          msg.set('ack', ack);
+          if (ack !== 0) resolve({ messageSendResult: ack === -1 ? 'ERROR_UNKNOWN' : 'OK' });
+        }, at);
+      }
+    });
   }
 
   const LINK_RE = /\b(?:https?:\/\/|www\.)[^\s<>"']+/gi;
