@@ -63,14 +63,18 @@ describe('wwebjs/profile-lock', function () {
     const pid = browser.pid as number;
     const lock = await pollUntil(() => readLock(), (target) => target === `${os.hostname()}-${pid}`, 15_000);
     expect(lock, 'Chromium did not take the profile lock').to.equal(`${os.hostname()}-${pid}`);
-    const socket = readlinkSync(path.join(profile, 'SingletonSocket'));
-    socketDirs.push(path.dirname(socket));
+    // Chromium makes the lock first and its socket a moment later.
+    const socket = await pollUntil(() => readLink('SingletonSocket'), (target) => target !== undefined, 15_000);
+    expect(socket, 'Chromium did not make its SingletonSocket').to.be.a('string');
+    socketDirs.push(path.dirname(socket as string));
     return pid;
   }
 
-  function readLock(): string | undefined {
+  const readLock = (): string | undefined => readLink('SingletonLock');
+
+  function readLink(name: string): string | undefined {
     try {
-      return readlinkSync(path.join(profile, 'SingletonLock'));
+      return readlinkSync(path.join(profile, name));
     } catch {
       return undefined;
     }
@@ -108,8 +112,9 @@ describe('wwebjs/profile-lock', function () {
     if (!existsSync(HEADLESS_SHELL)) this.skip();
     const browser = startBrowser(HEADLESS_SHELL);
     const pid = browser.pid as number;
-    // Up once its helpers run (they carry the same --user-data-dir); no lock to find it by.
-    await pollUntil(() => chromiumProcessesFor(profile).length, (count) => count > 1, 15_000);
+    // Up once it has written its profile; no lock to find it by.
+    const up = await pollUntil(() => existsSync(path.join(profile, 'Default')), (made) => made, 15_000);
+    expect(up, 'chromium-headless-shell did not open the profile').to.equal(true);
     expect(lockFilesLeft()).to.deep.equal([]);
     await releaseProfile(profile, log.logger, quickKill);
     expect(isAlive(pid)).to.equal(false);
