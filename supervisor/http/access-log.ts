@@ -7,7 +7,7 @@ const POLLED_PATHS = new Set(['/health', '/status']);
 
 export function accessLog(logger: Logger): Middleware {
   return async (ctx, next) => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     try {
       await next();
     } finally {
@@ -18,7 +18,7 @@ export function accessLog(logger: Logger): Middleware {
           method: ctx.method,
           path: ctx.path,
           status: ctx.status,
-          duration_ms: Number(process.hrtime.bigint() - started) / 1e6,
+          duration_ms: performance.now() - started,
           ...(ctx.state.errorCode ? { code: ctx.state.errorCode } : {}),
         });
       }

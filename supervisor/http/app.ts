@@ -7,11 +7,11 @@ import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { SendService } from '../sender.js';
 import type { SessionService } from '../session-service.js';
-import type { SessionSnapshot } from '../session-state.js';
 import { accessLog } from './access-log.js';
 import { bearerAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
+import { pollRoutes } from './poll-routes.js';
 import { parseDisconnectRequest, parseSendRequest } from './send-request.js';
 
 const BODY_LIMIT = '256kb';
@@ -25,41 +25,6 @@ export interface AppOptions {
   logger: Logger;
   // True once SIGINT/SIGTERM arrived: everything but /health answers 503.
   isShuttingDown?: () => boolean;
-}
-
-function details(snapshot: SessionSnapshot): Record<string, unknown> {
-  const { worker } = snapshot;
-  return {
-    since: snapshot.since,
-    last_disconnect_reason: snapshot.lastDisconnectReason,
-    worker: { status: worker.status, pid: worker.pid, restarts: worker.restarts, memory_mb: worker.memoryMb },
-  };
-}
-
-// /health and /status are polled all day and change only when the snapshot does: their JSON is built
-// once per snapshot (a new frozen object on every change) and reused; /health only adds the time.
-function pollBodies(clienteId: number): (snapshot: SessionSnapshot) => { status: string; healthHead: string; healthTail: string } {
-  let last: SessionSnapshot | undefined;
-  let bodies = { status: '', healthHead: '', healthTail: '' };
-  return (snapshot) => {
-    if (snapshot === last) return bodies;
-    last = snapshot;
-    const health = JSON.stringify({
-      status: 'healthy',
-      service: 'session-manager',
-      cliente_id: clienteId,
-      whatsapp_state: snapshot.state,
-      timestamp: '',
-      ...details(snapshot),
-    });
-    const cut = health.indexOf('"timestamp":"') + '"timestamp":"'.length;
-    bodies = {
-      status: JSON.stringify({ cliente_id: clienteId, connected: snapshot.state === 'READY', state: snapshot.state, ...details(snapshot) }),
-      healthHead: health.slice(0, cut),
-      healthTail: health.slice(cut),
-    };
-    return bodies;
-  };
 }
 
 // A body must be uncompressed UTF-8 JSON; a request without one (e.g. POST /disconnect) is fine.
@@ -131,18 +96,10 @@ export function createApp(options: AppOptions): Koa {
   app.silent = true;
   const router = new Router();
 
-  const bodiesFor = pollBodies(clienteId);
-
-  router.get('/health', (ctx) => {
-    const bodies = bodiesFor(service.snapshot());
-    ctx.type = 'application/json';
-    ctx.body = `${bodies.healthHead}${new Date().toISOString()}${bodies.healthTail}`;
-  });
-
-  router.get('/status', (ctx) => {
-    ctx.type = 'application/json';
-    ctx.body = bodiesFor(service.snapshot()).status;
-  });
+  // Answered by poll.shortcut below; the router keeps them for HEAD, trailing slashes and the 405 of other methods.
+  const poll = pollRoutes(service, clienteId);
+  router.get('/health', poll.health);
+  router.get('/status', poll.status);
 
   router.get('/qr-code', async (ctx) => {
     const { qr } = await service.getQr();
@@ -184,12 +141,15 @@ export function createApp(options: AppOptions): Koa {
   app.use(errorHandler(options.logger));
   if (options.isShuttingDown) {
     const isShuttingDown = options.isShuttingDown;
-    app.use(async (ctx, next) => {
+    // Not async, like bearerAuth: the throw still reaches errorHandler as a rejection.
+    app.use((ctx, next) => {
       if (isShuttingDown() && !(ctx.method === 'GET' && ctx.path === '/health')) throw new AppError('SHUTTING_DOWN');
       return next();
     });
   }
   if (options.apiToken !== undefined) app.use(bearerAuth(options.apiToken));
+  // After the shutdown gate and the token check, which apply to the polled routes as to the rest.
+  app.use(poll.shortcut);
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.on('error', (error: unknown) => options.logger.error('Koa error', { error: String(error) }));
