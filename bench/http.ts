@@ -3,7 +3,8 @@
 // generator in a third (wrk, else autocannon's CLI). Alternating rounds, one ratio per round; lone req/s
 // on a shared machine mean little. Usage: npm run bench. BENCH_SECONDS (per server and round), BENCH_ROUNDS (polled
 // routes), BENCH_SEND_ROUNDS, BENCH_CONNECTIONS (polled routes), BENCH_LOAD_GENERATOR=wrk|autocannon,
-// BENCH_BARE_ROUTER=0 (a bare Koa without @koa/router: the floor).
+// BENCH_BARE_ROUTER=1 (the bare Koa routes with @koa/router, as a typical app; by default it has no router:
+// the cheapest Koa can be, the strictest baseline).
 import { request } from '../test/support/http.js';
 import { startService, type ServiceProcess } from '../test/support/service-process.js';
 import { alternatingRounds, type BenchRoute } from './support/alternating-rounds.js';
@@ -99,7 +100,7 @@ async function matchedBare(
 export async function benchHttp(): Promise<void> {
   const tool = pickLoadTool();
   const seconds = integerSetting('BENCH_SECONDS', 4, 1, 60);
-  const router = integerSetting('BENCH_BARE_ROUTER', 1, 0, 1) === 1;
+  const router = integerSetting('BENCH_BARE_ROUTER', 0, 0, 1) === 1;
   let service: ServiceProcess | undefined;
   let bare: RunningBare | undefined;
   try {
