@@ -78,6 +78,7 @@ export const SETTINGS = Object.freeze({
   RESTART_MAX_FAILURES:  setting({ key: 'restartMaxFailures',  read: integerIn(1, 1000, 10),              default: 10 }),
   RESTART_WINDOW_MS:     setting({ key: 'restartWindowMs',     read: integerIn(1000, DAY, 15 * MINUTE),   default: 15 * MINUTE }),
   MEMORY_LIMIT_MB:       setting({ key: 'memoryLimitMb',       read: integerIn(0, 1_000_000, 2048),       default: 2048 }),
+  LOGIN_SNAPSHOTS:       setting({ key: 'loginSnapshots',      read: integerIn(0, 20, 3),                 default: 3 }),
 });
 
 type SettingName = keyof typeof SETTINGS;

@@ -58,7 +58,9 @@ export type WorkerEvent =
   // A browser was launched: the supervisor keeps the pid to end the whole tree if the worker dies.
   | { kind: 'browser'; pid: number; profile: string }
   // WhatsApp's ack of a message this account sent moved (whatsapp-web.js's message_ack; see MessageAck).
-  | { kind: 'message'; messageId: string; to: string; ack: MessageAck };
+  | { kind: 'message'; messageId: string; to: string; ack: MessageAck }
+  // The saved login was restored from a snapshot (now, or by an earlier run: told at start).
+  | { kind: 'restore'; at: string; snapshot: string };
 
 // whatsapp-web.js's MessageAck: -1 error, 0 pending (in the page only), 1 server, 2 device, 3 read, 4 played.
 export const MESSAGE_ACKS = [-1, 0, 1, 2, 3, 4] as const;
@@ -109,6 +111,8 @@ export function parseEvent(message: unknown): WorkerEvent | undefined {
     case 'message':
       if (typeof event.messageId !== 'string' || event.messageId === '' || typeof event.to !== 'string') return undefined;
       return isMessageAck(event.ack) ? { kind: 'message', messageId: event.messageId, to: event.to, ack: event.ack } : undefined;
+    case 'restore':
+      return typeof event.at === 'string' && typeof event.snapshot === 'string' ? { kind: 'restore', at: event.at, snapshot: event.snapshot } : undefined;
     default:
       return undefined;
   }

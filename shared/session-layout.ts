@@ -16,6 +16,18 @@ export interface SessionLayout {
   // The fake driver's saved login and what it "sent".
   readonly fakeLogin: string;
   readonly fakeOutbox: string;
+  // Copies of the saved login (worker/login/), newest last by name, and what the worker knows of the login:
+  // that it was READY since the last logout, and the last restore.
+  readonly loginSnapshots: string;
+  readonly loginRecord: string;
+}
+
+// What of a driver's saved login a snapshot keeps: `parts` below `root`. For whatsapp-web.js, the parts of
+// the Chromium profile WhatsApp Web keeps its keys in (the ones whatsapp-web.js's own RemoteAuth backs up);
+// caches, history and the rest of the profile are rebuilt by Chromium.
+export interface LoginFiles {
+  readonly root: string;
+  readonly parts: readonly string[];
 }
 
 export function sessionLayout(config: Pick<Config, 'sessionsDir' | 'clienteId'>): SessionLayout {
@@ -27,6 +39,8 @@ export function sessionLayout(config: Pick<Config, 'sessionsDir' | 'clienteId'>)
     idempotencyFile: path.join(dir, 'idempotency.jsonl'),
     fakeLogin: path.join(dir, 'fake-login.json'),
     fakeOutbox: path.join(dir, 'fake-outbox.jsonl'),
+    loginSnapshots: path.join(dir, 'login-snapshots'),
+    loginRecord: path.join(dir, 'login-record.json'),
   });
 }
 
@@ -35,7 +49,17 @@ function loginPath(layout: SessionLayout, driver: WaDriver): string {
   return driver === 'fake' ? layout.fakeLogin : layout.profile;
 }
 
-// Deletes a driver's saved login (no client may be running on it).
+export function loginFiles(layout: SessionLayout, driver: WaDriver): LoginFiles {
+  return driver === 'fake'
+    ? { root: layout.dir, parts: [path.basename(layout.fakeLogin)] }
+    : { root: layout.profile, parts: ['Default/IndexedDB', 'Default/Local Storage'] };
+}
+
+// Deletes a driver's saved login (no client may be running on it), with its snapshots and record: a logout
+// is the one thing after which no copy of the login may come back.
 export async function forgetLogin(layout: SessionLayout, driver: WaDriver): Promise<void> {
-  await rm(loginPath(layout, driver), { recursive: true, force: true, maxRetries: 4 });
+  const gone = { recursive: true, force: true, maxRetries: 4 };
+  await rm(layout.loginRecord, gone);
+  await rm(layout.loginSnapshots, gone);
+  await rm(loginPath(layout, driver), gone);
 }

@@ -9,6 +9,8 @@ export interface SessionSnapshot {
   readonly since: string;
   // Why the session last became DISCONNECTED (LOGOUT, CRASH_LOOP, ...); kept after it recovers.
   readonly lastDisconnectReason: string | null;
+  // The last time the saved login was restored from a snapshot, and which one.
+  readonly lastRestore: Readonly<{ at: string; snapshot: string }> | null;
   readonly worker: {
     readonly status: WorkerStatus;
     readonly pid: number | null;
@@ -32,6 +34,7 @@ export class SessionStateStore {
       state: 'INIT',
       since: now().toISOString(),
       lastDisconnectReason: null,
+      lastRestore: null,
       worker: Object.freeze({ status: 'STARTING', pid: null, restarts: 0, memoryMb: null }),
     });
   }
@@ -55,6 +58,12 @@ export class SessionStateStore {
       since: previous.state === state ? previous.since : this.#now().toISOString(),
       lastDisconnectReason: state === 'DISCONNECTED' ? reason : previous.lastDisconnectReason,
     });
+  }
+
+  setLastRestore(restore: { at: string; snapshot: string }): void {
+    const previous = this.#snapshot.lastRestore;
+    if (previous?.at === restore.at && previous.snapshot === restore.snapshot) return;
+    this.#publish({ ...this.#snapshot, lastRestore: Object.freeze({ ...restore }) });
   }
 
   setWorker(worker: Partial<SessionSnapshot['worker']>): void {

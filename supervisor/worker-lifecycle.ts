@@ -171,6 +171,7 @@ export class WorkerLifecycle {
     // Only the session's worker speaks for the session (not one stopping, nor one forked ahead).
     if (!isActive(phase) || phase.worker !== worker) return;
     if (event.kind === 'hello') return this.#run(phase);
+    if (event.kind === 'restore') return this.#store.setLastRestore({ at: event.at, snapshot: event.snapshot });
     this.#store.setState(event.state, event.reason);
   }
 

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     pid: process.pid,
     shutdownGraceMs: config.shutdownGraceMs,
     linkLostTimeoutMs: config.linkLostTimeoutMs,
+    login: { layout: sessionLayout(config), generations: config.loginSnapshots },
   });
 
   // PM2 signals the whole tree, deepest first: the worker must close the browser on its own too.

@@ -5,7 +5,9 @@ import { describeError, type Logger } from '../shared/logger.js';
 import { eventMessage, type WorkerEvent, type WorkerMethods } from '../shared/protocol.js';
 import { serveRpc, type Channel, type Handlers } from '../shared/rpc.js';
 import { WORKER_CLOSE_BOUND_MS } from '../shared/timings.js';
+import type { SessionLayout } from '../shared/session-layout.js';
 import type { DriverFactory } from './drivers/driver.js';
+import { LoginKeeper } from './login/keeper.js';
 import { validateParams } from './params.js';
 import { WorkerSession } from './session.js';
 
@@ -24,6 +26,8 @@ export interface ServeWorkerOptions {
   shutdownGraceMs: number;
   // LINK_LOST_TIMEOUT_MS: a WhatsApp Web link lost this long gets a new client.
   linkLostTimeoutMs: number;
+  // Snapshots of the saved login (LOGIN_SNAPSHOTS generations in the tenant's folder); none when absent.
+  login?: { layout: SessionLayout; generations: number };
 }
 
 export interface ServedWorker {
@@ -42,8 +46,15 @@ export function serveWorker(options: ServeWorkerOptions): ServedWorker {
       // The supervisor is gone; main.ts stops the worker on 'disconnect'.
     }
   };
+  const login = options.login && new LoginKeeper({
+    ...options.login,
+    files: options.createDriver.loginFiles,
+    logger,
+    onRestore: ({ at, snapshot }) => post({ kind: 'restore', at, snapshot }),
+  });
   const session = new WorkerSession({
     createDriver: options.createDriver,
+    ...(login ? { login } : {}),
     report: (state, reason) => post({ kind: 'state', state, reason }),
     showQr: options.showQr,
     onBrowser: (pid, profile) => post({ kind: 'browser', pid, profile }),

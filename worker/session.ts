@@ -11,6 +11,7 @@ import { DISCONNECT_DRAIN_MS } from '../shared/timings.js';
 import type { DriverEvent, DriverFactory, WhatsAppDriver } from './drivers/driver.js';
 import { InFlight } from './in-flight.js';
 import { LinkWatch } from './link-watch.js';
+import type { LoginKeeper } from './login/keeper.js';
 
 // Why a session whose WhatsApp Web link went down is DISCONNECTED; WhatsApp's own state follows the colon.
 export const CONNECTION_LOST = 'CONNECTION_LOST';
@@ -28,6 +29,8 @@ export interface WorkerSessionOptions {
   // The client could not start (e.g. no Chromium): the worker exits so the supervisor's backoff applies.
   onStartFailed: (reason: string) => void;
   logger: Logger;
+  // Copies the saved login and restores it when a QR is offered for a login that worked (none: no copies).
+  login?: LoginKeeper;
   // A WhatsApp Web link lost (TIMEOUT, OPENING, PAIRING) for longer than this gets a new client (login kept).
   linkLostTimeoutMs: number;
   // After WhatsApp drops the session (phone unlink, conflict...), a new client starts after this delay,
@@ -48,6 +51,10 @@ export class WorkerSession {
   #reconnectTimer: NodeJS.Timeout | undefined;
   #reconnects = 0;
   readonly #link: LinkWatch;
+  #loginLoaded: Promise<void> | undefined;
+  // The first QR of each client is held while the keeper decides whether to restore the login instead.
+  #qrChecked = false;
+  #holdQr = false;
 
   constructor(options: WorkerSessionOptions) {
     this.#options = options;
@@ -66,7 +73,10 @@ export class WorkerSession {
     if (this.#driver || this.#closing) return;
     this.#setState('INIT', null);
     this.#everReady = false;
+    this.#qrChecked = false;
     this.#link.reset();
+    await (this.#loginLoaded ??= this.#options.login?.load());
+    if (this.#driver || this.#closing) return;
     // Events of a replaced client are dropped, but a browser it launches late must still be known (to kill),
     // and an ack is news whichever client saw it.
     const driver = this.#options.createDriver.create((event) => {
@@ -112,9 +122,11 @@ export class WorkerSession {
     this.#driver = undefined;
     this.#qr = undefined;
     this.#setState('DISCONNECTED', options.logout ? 'LOGOUT_REQUESTED' : 'DISCONNECT_REQUESTED');
+    const wasReady = this.#everReady;
     await this.#inFlight.drain(DISCONNECT_DRAIN_MS);
+    if (options.logout) this.#options.login?.onLogout();
     if (driver && options.logout) await driver.logout();
-    else if (driver) await driver.destroy();
+    else if (driver) await this.#close(driver, wasReady);
     else if (options.logout) {
       // No client to unlink with: delete the saved login here; the phone lists the device until removed there.
       this.#options.logger.warn('Logout without a running client: the saved login is deleted, but the phone still lists this device until it is removed there');
@@ -141,7 +153,14 @@ export class WorkerSession {
     await this.#inFlight.drain(graceMs);
     const driver = this.#driver;
     this.#driver = undefined;
-    await driver?.destroy();
+    if (driver) await this.#close(driver, this.#everReady);
+    await this.#options.login?.close();
+  }
+
+  // Closes a client; one that was READY and closed politely leaves a login worth a copy.
+  async #close(driver: WhatsAppDriver, wasReady: boolean): Promise<void> {
+    const polite = await driver.destroy();
+    await this.#options.login?.onClosed(polite, wasReady);
   }
 
   #readyDriver(method: 'send' | 'getAccountInfo'): WhatsAppDriver {
@@ -156,13 +175,15 @@ export class WorkerSession {
       case 'browser':
         this.#options.onBrowser(event.pid, event.profile);
         return;
-      case 'qr':
-        if (event.qr !== this.#qr) {
-          this.#qr = event.qr;
-          this.#options.showQr(event.qr);
-        }
+      case 'qr': {
+        const fresh = event.qr !== this.#qr;
+        this.#qr = event.qr;
+        if (this.#holdQr) return;
+        if (!this.#qrChecked && this.#options.login) return void this.#beforeFirstQr(this.#options.login);
+        if (fresh || this.#state !== 'QR_REQUIRED') this.#options.showQr(event.qr);
         this.#setState('QR_REQUIRED', null);
         return;
+      }
       case 'authenticated':
         this.#qr = undefined;
         this.#setState('INIT', null);
@@ -172,6 +193,7 @@ export class WorkerSession {
         this.#everReady = true;
         this.#reconnects = 0;
         this.#setState('READY', null);
+        this.#options.login?.onReady();
         return;
       case 'auth_failure':
         this.#setState('DISCONNECTED', `AUTH_FAILURE: ${event.message}`);
@@ -180,6 +202,7 @@ export class WorkerSession {
         this.#onLinkState(event.state);
         return;
       case 'disconnected':
+        if (event.reason === 'LOGOUT') this.#options.login?.onLogout();
         this.#qr = undefined;
         this.#link.reset();
         this.#setState('DISCONNECTED', event.reason);
@@ -189,6 +212,31 @@ export class WorkerSession {
         this.#options.onMessage({ messageId: event.messageId, to: event.to, ack: event.ack });
         return;
     }
+  }
+
+  // The first QR of a client: a login that worked and was never logged out is restored from its newest
+  // snapshot and started once more instead; otherwise the QR is offered.
+  async #beforeFirstQr(login: LoginKeeper): Promise<void> {
+    const driver = this.#driver;
+    this.#qrChecked = true;
+    this.#holdQr = true;
+    const snapshot = await login.snapshotToRestore().catch(() => undefined);
+    this.#holdQr = false;
+    if (this.#driver !== driver || this.#closing || !driver) return;
+    if (snapshot === undefined) {
+      if (this.#qr !== undefined) this.#onDriverEvent({ type: 'qr', qr: this.#qr });
+      return;
+    }
+    this.#options.logger.warn('WhatsApp Web asks for a QR although this login worked and was never logged out: restoring its newest snapshot', { snapshot });
+    this.#driver = undefined;
+    this.#qr = undefined;
+    try {
+      await driver.destroy();
+      await login.restore(snapshot);
+    } catch (error) {
+      this.#options.logger.error('Restoring the saved login failed; starting without it', describeError(error));
+    }
+    await this.start();
   }
 
   // WhatsApp Web's link, once connected: down (TIMEOUT, OPENING, PAIRING) is DISCONNECTED with the state in
@@ -216,7 +264,7 @@ export class WorkerSession {
     this.#options.logger.info(message, { ...fields, delay_ms: delayMs });
     const driver = this.#driver;
     this.#driver = undefined;
-    const closed = driver?.destroy().catch((error: unknown) => {
+    const closed = (driver ? this.#close(driver, this.#everReady) : undefined)?.catch((error: unknown) => {
       this.#options.logger.warn('Closing the dropped client failed', describeError(error));
     });
     this.#reconnectTimer = setTimeout(() => {

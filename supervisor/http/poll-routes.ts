@@ -30,6 +30,7 @@ function details(snapshot: SessionSnapshot): Record<string, unknown> {
   return {
     since: snapshot.since,
     last_disconnect_reason: snapshot.lastDisconnectReason,
+    last_restore: snapshot.lastRestore,
     worker: { status: worker.status, pid: worker.pid, restarts: worker.restarts, memory_mb: worker.memoryMb },
   };
 }

@@ -37,6 +37,7 @@ describe('session-state', function () {
         state: 'INIT',
         since: new Date(START).toISOString(),
         lastDisconnectReason: null,
+        lastRestore: null,
         worker: { status: 'STARTING', pid: null, restarts: 0, memoryMb: null },
       });
     });

@@ -1,7 +1,7 @@
 // The product's fake driver with switches a test flips: sends that never return, a client that never
 // becomes ready. Everything else is the fake driver's own behaviour (QR, self-scan, saved login on disk).
 import type { SessionLayout } from '../../shared/session-layout.js';
-import { forgetLogin } from '../../shared/session-layout.js';
+import { forgetLogin, loginFiles } from '../../shared/session-layout.js';
 import type { DriverFactory, WhatsAppDriver } from '../../worker/drivers/driver.js';
 import { FakeDriver } from '../../worker/drivers/fake.js';
 
@@ -30,6 +30,7 @@ export function scriptedDrivers(script: DriverScript): (layout: SessionLayout) =
       };
     },
     forgetLogin: () => forgetLogin(layout, 'fake'),
+    loginFiles: loginFiles(layout, 'fake'),
   });
 }
 

@@ -36,12 +36,16 @@ function handDrivers(options: { failStart?: string } = {}) {
         getAccountInfo: async () => ({ phone: '1', platform: 'android', pushname: 'x' }),
         probe: async () => undefined,
         logout: async () => void (driver.destroyed = true),
-        destroy: async () => void (driver.destroyed = true),
+        destroy: async () => {
+          driver.destroyed = true;
+          return true;
+        },
       };
       drivers.push(driver);
       return driver;
     },
     forgetLogin: async () => undefined,
+    loginFiles: { root: '/nonexistent', parts: [] },
   };
   return { drivers, factory };
 }

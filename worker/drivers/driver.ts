@@ -3,6 +3,7 @@
 // change_state, disconnected, message_ack; initialize, sendMessage, info, logout, destroy) so the real driver is a thin
 // adapter. One driver instance is one client lifetime: after destroy() a new one is created.
 import type { AccountInfo, MessageAck, SendResult } from '../../shared/protocol.js';
+import type { LoginFiles } from '../../shared/session-layout.js';
 
 export type DriverEvent =
   | { type: 'qr'; qr: string }
@@ -31,12 +32,15 @@ export interface WhatsAppDriver {
   probe(): Promise<void>;
   // Unlinks this device from the phone and deletes the saved login.
   logout(): Promise<void>;
-  // Closes the connection and the browser, keeping the saved login. Safe to call more than once.
-  destroy(): Promise<void>;
+  // Closes the connection and the browser, keeping the saved login. Safe to call more than once. Resolves
+  // true when the client closed by itself (its saved login on disk is whole), false when it had to be killed.
+  destroy(): Promise<boolean>;
 }
 
 export interface DriverFactory {
   create(listener: DriverListener): WhatsAppDriver;
   // Deletes the saved login while no client runs (a logout asked for after a plain disconnect).
   forgetLogin(): Promise<void>;
+  // What of the saved login a snapshot must keep.
+  readonly loginFiles: LoginFiles;
 }

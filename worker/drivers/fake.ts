@@ -89,15 +89,16 @@ export class FakeDriver implements WhatsAppDriver {
   }
 
   async logout(): Promise<void> {
+    await this.destroy();
     await forgetLogin(this.#options.layout, 'fake');
     this.#login = undefined;
-    await this.destroy();
   }
 
-  async destroy(): Promise<void> {
+  async destroy(): Promise<boolean> {
     this.#destroyed = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+    return true;
   }
 
   #later(delayMs: number, action: () => void): void {

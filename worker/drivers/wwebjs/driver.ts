@@ -46,7 +46,7 @@ class WwebjsDriver implements WhatsAppDriver {
   #client: wwebjs.Client | undefined;
   #initializing: Promise<void> | undefined;
   #browserPid: number | undefined;
-  #destroyed: Promise<void> | undefined;
+  #destroyed: Promise<boolean> | undefined;
   // Set when the device was unlinked: the saved login must not survive this client.
   #loggedOut = false;
   readonly #acks: AckTracker;
@@ -175,14 +175,15 @@ class WwebjsDriver implements WhatsAppDriver {
     await this.destroy();
   }
 
-  destroy(): Promise<void> {
+  destroy(): Promise<boolean> {
     this.#destroyed ??= this.#destroy();
     return this.#destroyed;
   }
 
   // Closes the browser, bounded: whatsapp-web.js's destroy() does nothing before the browser exists, so a
   // client still launching is waited for; one that does not close in time is killed by its pid.
-  async #destroy(): Promise<void> {
+  async #destroy(): Promise<boolean> {
+    let polite = true;
     this.#acks.close(new AppError('SEND_OUTCOME_UNKNOWN', { message: 'The WhatsApp client closed while a send waited for its ack; it may or may not have been sent' }));
     const client = this.#client;
     if (client) {
@@ -200,10 +201,12 @@ class WwebjsDriver implements WhatsAppDriver {
       try {
         await withTimeout(client.destroy(), Math.max(0, deadline - Date.now()), 'Closing Chromium');
       } catch (error) {
+        polite = false;
         this.#logger.warn('Chromium did not close cleanly', describeError(error));
       }
       const pid = this.#browserPid;
       if (pid !== undefined && isAlive(pid)) {
+        polite = false;
         const result = await killBrowserTree(pid, this.#paths.profile, BROWSER_KILL_GRACE_MS);
         if (result.gone) this.#logger.warn('Killed a Chromium that would not close', { browser_pid: pid, forced: result.forced });
         else this.#logger.error('Chromium would not close and survived SIGKILL', { browser_pid: pid, processes: result.signalled });
@@ -212,6 +215,7 @@ class WwebjsDriver implements WhatsAppDriver {
     // whatsapp-web.js deletes the profile itself after a logout, but without waiting; finish it here so
     // the next client cannot start on a half-deleted profile.
     if (this.#loggedOut) await forgetLogin(this.#paths, 'whatsapp-web.js');
+    return polite && client !== undefined && !this.#loggedOut;
   }
 
   #requireClient(): wwebjs.Client {
