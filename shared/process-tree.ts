@@ -39,6 +39,12 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
+// When the process started (clock ticks since boot, /proc/<pid>/stat field 22): with the pid, names one
+// process for good, since a pid is reused only by a process started later.
+export function startTimeOf(pid: number): string | undefined {
+  return statFields(pid)?.[19];
+}
+
 function argvOf(pid: number): string[] {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');

@@ -20,6 +20,8 @@ export interface SessionLayout {
   // that it was READY since the last logout, and the last restore.
   readonly loginSnapshots: string;
   readonly loginRecord: string;
+  // Held by the running service of this tenant (and by `npm run session` while it works).
+  readonly lockFile: string;
 }
 
 // What of a driver's saved login a snapshot keeps: `parts` below `root`. For whatsapp-web.js, the parts of
@@ -41,6 +43,7 @@ export function sessionLayout(config: Pick<Config, 'sessionsDir' | 'clienteId'>)
     fakeOutbox: path.join(dir, 'fake-outbox.jsonl'),
     loginSnapshots: path.join(dir, 'login-snapshots'),
     loginRecord: path.join(dir, 'login-record.json'),
+    lockFile: path.join(dir, 'service.lock'),
   });
 }
 

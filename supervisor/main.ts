@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, type Config } from '../shared/config.js';
 import { AppError } from '../shared/errors.js';
 import { createLogger, describeError } from '../shared/logger.js';
-import { forgetLogin, sessionLayout } from '../shared/session-layout.js';
+import { forgetLogin, sessionLayout, type SessionLayout } from '../shared/session-layout.js';
+import { prepareTenantDir, StorageError } from '../shared/tenant-dir.js';
+import { lockTenant, TenantBusyError } from '../shared/tenant-lock.js';
 import { execaFork } from './fork.js';
 import { HTTP_CLOSE_GRACE_MS } from '../shared/timings.js';
 import { createApp } from './http/app.js';
@@ -25,11 +27,29 @@ function readConfig(): Config {
   }
 }
 
+// The tenant's folder, usable and ours alone, before anything starts; otherwise one line and exit code 1.
+async function claimTenantDir(config: Config, layout: SessionLayout): Promise<() => Promise<void>> {
+  try {
+    await prepareTenantDir(config.sessionsDir, layout.dir);
+    return await lockTenant(layout.lockFile, `session-manager for CLIENTE_ID=${config.clienteId}`);
+  } catch (error) {
+    const line =
+      error instanceof StorageError
+        ? error.message
+        : error instanceof TenantBusyError
+          ? `Another session-manager (pid ${error.pid}) is already running for CLIENTE_ID=${config.clienteId} in ${layout.dir}: stop it first`
+          : `SESSIONS_DIR=${config.sessionsDir} cannot be used: ${error instanceof Error ? error.message : String(error)}`;
+    process.stderr.write(`${line}\n`);
+    process.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
   const startedAt = performance.now();
   const config = readConfig();
-  const logger = createLogger({ component: 'supervisor', clienteId: config.clienteId, level: config.logLevel });
   const layout = sessionLayout(config);
+  const releaseTenantDir = await claimTenantDir(config, layout);
+  const logger = createLogger({ component: 'supervisor', clienteId: config.clienteId, level: config.logLevel });
   const host = new WorkerHost({
     config,
     logger,
@@ -83,6 +103,7 @@ async function main(): Promise<void> {
     void (async () => {
       await host.stop().catch((error: unknown) => logger.error('Worker stop failed', describeError(error)));
       await store.flush();
+      await releaseTenantDir().catch((error: unknown) => logger.warn('Could not remove the tenant lock', describeError(error)));
       server.close();
       server.closeIdleConnections();
       setTimeout(() => server.closeAllConnections(), HTTP_CLOSE_GRACE_MS).unref();
