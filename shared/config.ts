@@ -77,6 +77,7 @@ export const SETTINGS = Object.freeze({
   LINK_LOST_TIMEOUT_MS:  setting({ key: 'linkLostTimeoutMs',   read: integerIn(1000, DAY, 2 * MINUTE),    default: 2 * MINUTE }),
   RESTART_MAX_FAILURES:  setting({ key: 'restartMaxFailures',  read: integerIn(1, 1000, 10),              default: 10 }),
   RESTART_WINDOW_MS:     setting({ key: 'restartWindowMs',     read: integerIn(1000, DAY, 15 * MINUTE),   default: 15 * MINUTE }),
+  CRASH_LOOP_RETRY_MS:   setting({ key: 'crashLoopRetryMs',    read: integerIn(0, DAY, 5 * MINUTE),       default: 5 * MINUTE }),
   MEMORY_LIMIT_MB:       setting({ key: 'memoryLimitMb',       read: integerIn(0, 1_000_000, 2048),       default: 2048 }),
   LOGIN_SNAPSHOTS:       setting({ key: 'loginSnapshots',      read: integerIn(0, 20, 3),                 default: 3 }),
 });

@@ -36,10 +36,15 @@ export function recentFailures(failures: readonly number[], now: number, policy:
 
 // Why the session is DISCONNECTED after the guard gave up: how often, the last failure, and the reason the
 // session last gave (e.g. the START_FAILED cause), and what to do.
-export function crashLoopReason(failures: number, policy: RestartPolicy, why: string, lastReason: string | null): string {
+export function crashLoopReason(failures: number, policy: RestartPolicy, why: string, lastReason: string | null, retryMs = 0): string {
   const earlier = lastReason && !lastReason.startsWith('CRASH_LOOP') ? `; ${lastReason}` : '';
   const minutes = Math.round(policy.windowMs / 60_000);
-  return `CRASH_LOOP: the worker failed ${failures} times in ${minutes} min (last: ${why}${earlier}); fix the cause, then send SIGUSR2 or POST /connect`;
+  const next = retryMs > 0 ? `trying again every ${seconds(retryMs)}, or now with SIGUSR2 or POST /connect once the cause is fixed` : 'fix the cause, then send SIGUSR2 or POST /connect';
+  return `CRASH_LOOP: the worker failed ${failures} times in ${minutes} min (last: ${why}${earlier}); ${next}`;
+}
+
+function seconds(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`;
 }
 
 // The failures of one host's workers, and what to do after each.

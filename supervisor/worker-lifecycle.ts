@@ -10,7 +10,7 @@ import type { Fork } from './fork.js';
 import { crashLoopReason, restartPolicyFrom, RestartGuard } from './restart-policy.js';
 import { SessionStateStore, type SessionSnapshot, type SnapshotListener } from './session-state.js';
 import { replacementFor, watchdogsFor, type WatchdogFault } from './watchdogs.js';
-import { isActive, type Active, type After, type Phase, type ReplaceOptions, type Stopping } from './worker-phase.js';
+import { isActive, leave, type Active, type After, type Phase, type ReplaceOptions, type Stopping } from './worker-phase.js';
 import { WorkerProcess, type HostEvent } from './worker-process.js';
 
 export interface WorkerLifecycleOptions {
@@ -76,7 +76,7 @@ export class WorkerLifecycle {
     this.#restarts.forgive();
     const phase = this.#phase;
     if (phase.name === 'STOPPING') return this.#retarget(phase, 'restart');
-    if (phase.name === 'BACKOFF') clearTimeout(phase.timer);
+    leave(phase);
     if (phase.name === 'BACKOFF' || phase.name === 'IDLE' || phase.name === 'CRASH_LOOP') this.#launch(this.#spawn());
   }
 
@@ -88,7 +88,7 @@ export class WorkerLifecycle {
       this.#retarget(phase, 'idle');
       await phase.done;
     } else if (!isActive(phase) && phase.name !== 'SHUT_DOWN') {
-      if (phase.name === 'BACKOFF') clearTimeout(phase.timer);
+      leave(phase);
       this.#setPhase({ name: 'IDLE' });
     }
     return this.#phase.name === 'IDLE';
@@ -122,7 +122,7 @@ export class WorkerLifecycle {
         this.#retarget(phase, 'shut-down');
         await phase.done;
       } else {
-        if (phase.name === 'BACKOFF') clearTimeout(phase.timer);
+        leave(phase);
         this.#setPhase({ name: 'SHUT_DOWN' });
       }
     })();
@@ -247,17 +247,30 @@ export class WorkerLifecycle {
     const decision = this.#restarts.fail();
     if (decision.action === 'give-up') {
       const last = this.#store.snapshot.lastDisconnectReason;
-      this.#logger.error('Worker keeps failing; not restarting it', { failures: decision.failures, why, last_reason: last });
-      this.#store.setState('DISCONNECTED', crashLoopReason(decision.failures, this.#restarts.policy, why, last));
-      this.#setPhase({ name: 'CRASH_LOOP' });
+      const retryMs = this.#config.crashLoopRetryMs;
+      this.#logger.error(retryMs > 0 ? 'Worker keeps failing; trying again slowly' : 'Worker keeps failing; not restarting it', {
+        failures: decision.failures,
+        why,
+        last_reason: last,
+        retry_in_ms: retryMs > 0 ? retryMs : null,
+      });
+      this.#store.setState('DISCONNECTED', crashLoopReason(decision.failures, this.#restarts.policy, why, last, retryMs));
+      const timer = retryMs > 0 ? setTimeout(() => this.#wake(timer, 'Crash loop: trying the worker again'), retryMs) : undefined;
+      this.#setPhase({ name: 'CRASH_LOOP', timer });
       return;
     }
     this.#logger.warn('Restarting the worker after a delay', { why, delay_ms: decision.delayMs, recent_failures: this.#restarts.recent });
-    const timer = setTimeout(() => {
-      if (this.#phase.name === 'BACKOFF' && this.#phase.timer === timer) this.#launch(this.#spawn());
-    }, decision.delayMs);
+    const timer = setTimeout(() => this.#wake(timer), decision.delayMs);
     this.#setPhase({ name: 'BACKOFF', timer });
     this.#store.setState('INIT');
+  }
+
+  // A waiting phase's timer fired: the next worker starts, unless something else happened meanwhile.
+  #wake(timer: NodeJS.Timeout | undefined, message?: string): void {
+    const phase = this.#phase;
+    if (!('timer' in phase) || phase.timer !== timer) return;
+    if (message) this.#logger.warn(message, { recent_failures: this.#restarts.recent, reason: this.#store.snapshot.lastDisconnectReason });
+    this.#launch(this.#spawn());
   }
 
   #onWatchdog(fault: WatchdogFault): void {

@@ -23,7 +23,19 @@ export interface Stopping {
   done: Promise<void>;
 }
 
-export type Phase = Active | Stopping | { name: 'BACKOFF'; timer: NodeJS.Timeout } | { name: Exclude<WorkerStatus, Active['name'] | 'STOPPING' | 'BACKOFF'> };
+// Waiting for a timer to start the next worker: after a failure (backoff), or slowly after a crash loop
+// (CRASH_LOOP_RETRY_MS; no timer when it is 0: never by itself).
+export interface Waiting {
+  name: 'BACKOFF' | 'CRASH_LOOP';
+  timer: NodeJS.Timeout | undefined;
+}
+
+export type Phase = Active | Stopping | Waiting | { name: Exclude<WorkerStatus, Active['name'] | 'STOPPING' | Waiting['name']> };
+
+// Cancels the timer of a waiting phase that is being left.
+export function leave(phase: Phase): void {
+  if ('timer' in phase) clearTimeout(phase.timer);
+}
 
 // How a worker is replaced.
 export interface ReplaceOptions {

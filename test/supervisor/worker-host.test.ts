@@ -90,7 +90,7 @@ describe('worker-host', function () {
   });
 
   it('restarts a crashed worker after backoff, then gives up on a crash loop with the reason, until /connect', async () => {
-    await start({ RESTART_MAX_FAILURES: '1' });
+    await start({ RESTART_MAX_FAILURES: '1', CRASH_LOOP_RETRY_MS: '0' });
     await ready();
     forks.children[0]?.kill('SIGKILL');
     await until((s) => s.worker.status === 'BACKOFF' && s.state === 'INIT');
@@ -105,6 +105,37 @@ describe('worker-host', function () {
     await host.connect();
     await ready();
     expect(forks.children).to.have.length(3);
+  });
+
+  it('after a crash loop, tries again every CRASH_LOOP_RETRY_MS by itself, the reason shown until a worker comes up', async () => {
+    await start({ RESTART_MAX_FAILURES: '1', CRASH_LOOP_RETRY_MS: '1000' });
+    await ready();
+    forks.children[0]?.kill('SIGKILL');
+    await until((s) => s.worker.status === 'BACKOFF');
+    await ready();
+    forks.children[1]?.kill('SIGKILL');
+    const gaveUp = await until((s) => s.worker.status === 'CRASH_LOOP');
+    expect(gaveUp.lastDisconnectReason).to.match(/; trying again every 1 s, or now with SIGUSR2 or POST \/connect once the cause is fixed$/);
+    expect(forks.children).to.have.length(2);
+    await until((s) => s.worker.status === 'STARTING');
+    const healed = await ready();
+    expect(forks.children).to.have.length(3);
+    expect(healed.lastDisconnectReason).to.match(/^CRASH_LOOP: /);
+    expect(log.lines().filter((line) => line.message === 'Crash loop: trying the worker again')).to.have.length(1);
+  });
+
+  it('stops the slow retries on a stop, leaving nothing running', async () => {
+    await start({ RESTART_MAX_FAILURES: '1', CRASH_LOOP_RETRY_MS: '1000' });
+    await ready();
+    forks.children[0]?.kill('SIGKILL');
+    await until((s) => s.worker.status === 'BACKOFF');
+    await ready();
+    forks.children[1]?.kill('SIGKILL');
+    await until((s) => s.worker.status === 'CRASH_LOOP');
+    await host.stop();
+    await sleep(1300);
+    expect(forks.children).to.have.length(2);
+    expect(host.snapshot().worker.status).to.equal('SHUT_DOWN');
   });
 
   it('recycles: forks the next worker while the old one closes, starts it once the old one is gone, no QR', async () => {
