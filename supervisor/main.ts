@@ -28,7 +28,7 @@ function readConfig(): Config {
 async function main(): Promise<void> {
   const startedAt = performance.now();
   const config = readConfig();
-  const logger = createLogger({ component: 'supervisor', clienteId: config.clienteId, level: config.logLevel });
+  const logger = createLogger({ component: 'supervisor', clienteId: config.clienteId, level: config.logLevel, format: config.logFormat });
   const layout = sessionLayout(config);
   const host = new WorkerHost({
     config,
