@@ -67,6 +67,8 @@ async function main(): Promise<void> {
       driver: config.driver,
       startup_ms: Math.round(performance.now() - startedAt),
     });
+    // PM2 (wait_ready) counts the app online once it answers on its port, not once it runs.
+    process.send?.('ready');
   });
   host.start();
 
