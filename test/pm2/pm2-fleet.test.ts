@@ -2,6 +2,7 @@
 // the fake driver, in a PM2_HOME of its own: start (online once listening), recycle one tenant's worker
 // with `pm2 sendSignal SIGUSR2`, stop (exit 0), kill, and nothing left running.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -26,6 +27,17 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+// Running, not a zombie: PM2's daemon is detached, so once it exits it waits for init (whatever this machine
+// runs as PID 1) to reap it.
+function running(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 interface Status {
@@ -89,7 +101,7 @@ describe('PM2 with ecosystem.config.cjs (real pm2)', function () {
   after(async function () {
     // Whatever happened above: no daemon and no tenant left behind.
     await pm2('kill').catch(() => undefined);
-    for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of pids) if (running(pid)) process.kill(pid, 'SIGKILL');
     await rm(dir, { recursive: true, force: true, maxRetries: 5 });
   });
 
@@ -114,7 +126,7 @@ describe('PM2 with ecosystem.config.cjs (real pm2)', function () {
     const recycle = performance.now() - t1;
     pids.push(recycled.worker.pid as number);
     expect(recycled.worker.restarts).to.equal(1);
-    expect(isAlive(readyA.worker.pid as number), 'the old worker is gone').to.equal(false);
+    expect(running(readyA.worker.pid as number), 'the old worker is gone').to.equal(false);
     const other = await status(b);
     expect(other?.worker).to.deep.include({ pid: readyB.worker.pid, restarts: 0 });
     // Only the worker was replaced: PM2 did not restart either supervisor.
@@ -127,7 +139,7 @@ describe('PM2 with ecosystem.config.cjs (real pm2)', function () {
     const stop = performance.now() - t2;
     const stopped = await list();
     expect(stopped.map((p) => [p.pm2_env.status, p.pm2_env.exit_code])).to.deep.equal(TENANTS.map(() => ['stopped', 0]));
-    for (const pid of pids) expect(isAlive(pid), `pid ${pid} after pm2 stop`).to.equal(false);
+    for (const pid of pids) expect(running(pid), `pid ${pid} after pm2 stop`).to.equal(false);
 
     // Under PM2 stdout is a file: the logs are JSON lines, from both processes.
     const out = await readFile(path.join(dir, 'pm2', 'logs', `session-manager-${TENANTS[0]}-out.log`), 'utf8');
@@ -138,8 +150,8 @@ describe('PM2 with ecosystem.config.cjs (real pm2)', function () {
     const daemonPid = Number(await readFile(path.join(dir, 'pm2', 'pm2.pid'), 'utf8'));
     pids.push(daemonPid);
     await pm2('kill');
-    await until(() => !isAlive(daemonPid), 10_000);
-    for (const pid of pids) expect(isAlive(pid), `pid ${pid} after pm2 kill`).to.equal(false);
+    await until(() => !running(daemonPid), 10_000);
+    for (const pid of pids) expect(running(pid), `pid ${pid} after pm2 kill`).to.equal(false);
 
     const ms = (value: number): string => `${Math.round(value)} ms`;
     console.log(`      pm2: start -> online ${ms(online)}, -> both READY ${ms(ready)}; SIGUSR2 -> READY ${ms(recycle)}; stop ${ms(stop)}`);
