@@ -10,6 +10,10 @@ export type WaDriver = (typeof WA_DRIVERS)[number];
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+// `auto`: readable lines on a terminal, JSON lines otherwise (PM2, files, pipes).
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export type Env = Readonly<Record<string, string | undefined>>;
 
 // The default of a setting that has none: start-up fails when it is unset, with "NAME is required: <why>".
@@ -64,6 +68,7 @@ export const SETTINGS = Object.freeze({
   API_TOKEN:             setting({ key: 'apiToken',            read: token,                               default: undefined,
                                    secret: true }),
   LOG_LEVEL:             setting({ key: 'logLevel',            read: oneOf(LOG_LEVELS),                   default: 'info' }),
+  LOG_FORMAT:            setting({ key: 'logFormat',           read: oneOf(LOG_FORMATS),                  default: 'auto' }),
   CALL_TIMEOUT_MS:       setting({ key: 'callTimeoutMs',       read: integerIn(100, 10 * MINUTE, 15_000), default: 15_000 }),
   SEND_TIMEOUT_MS:       setting({ key: 'sendTimeoutMs',       read: integerIn(100, 10 * MINUTE, 60_000), default: 60_000 }),
   SEND_MIN_INTERVAL_MS:  setting({ key: 'sendMinIntervalMs',   read: integerIn(0, HOUR, 1000),            default: 0 }),

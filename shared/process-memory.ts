@@ -32,8 +32,27 @@ export function processMemory(pid: number): MemoryKb | undefined {
   }
 }
 
+export interface TreePssKb {
+  // The root process alone (the worker).
+  rootKb: number;
+  // All its descendants (Chromium and its helpers).
+  descendantsKb: number;
+}
+
+// PSS of a process and, apart, of all its descendants: one pass over the tree.
+export function treePssKb(rootPid: number): TreePssKb {
+  let rootKb = 0;
+  let descendantsKb = 0;
+  for (const pid of processTree(rootPid)) {
+    const kb = processMemory(pid)?.pssKb ?? 0;
+    if (pid === rootPid) rootKb += kb;
+    else descendantsKb += kb;
+  }
+  return { rootKb, descendantsKb };
+}
+
 // PSS of a process and all its descendants (the worker, its Chromium and Chromium's helpers), in MB.
 export function treePssMb(rootPid: number): number {
-  const kb = processTree(rootPid).reduce((total, pid) => total + (processMemory(pid)?.pssKb ?? 0), 0);
-  return Math.round(kb / 1024);
+  const { rootKb, descendantsKb } = treePssKb(rootPid);
+  return Math.round((rootKb + descendantsKb) / 1024);
 }

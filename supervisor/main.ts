@@ -12,6 +12,7 @@ import { execaFork } from './fork.js';
 import { HTTP_CLOSE_GRACE_MS } from '../shared/timings.js';
 import { createApp } from './http/app.js';
 import { IdempotencyStore } from './idempotency-store.js';
+import { ServiceMetrics } from './metrics.js';
 import { SendQueue } from './send-queue.js';
 import { Sender } from './sender.js';
 import { WorkerHost } from './worker-host.js';
@@ -49,28 +50,30 @@ async function main(): Promise<void> {
   const config = readConfig();
   const layout = sessionLayout(config);
   const releaseTenantDir = await claimTenantDir(config, layout);
-  const logger = createLogger({ component: 'supervisor', clienteId: config.clienteId, level: config.logLevel });
+  const logger = createLogger({ component: 'supervisor', clienteId: config.clienteId, level: config.logLevel, format: config.logFormat });
+  const queue = new SendQueue({ maxQueued: config.sendQueueMax, minIntervalMs: config.sendMinIntervalMs });
+  // The metrics' wiring: session, restarts, memory, sends (and webhooks, when they come: see metrics.ts).
+  const metrics = new ServiceMetrics({ clienteId: config.clienteId, queueDepth: () => queue.waiting });
   const host = new WorkerHost({
     config,
     logger,
     fork: execaFork(WORKER_ENTRY, process.env, logger),
     forgetLogin: () => forgetLogin(layout, config.driver),
+    measureMemoryMb: metrics.measureWorkerMemoryMb,
+    onRestart: (cause) => metrics.workerRestarted(cause),
   });
+  metrics.observe(host);
   const store = await IdempotencyStore.open(layout.idempotencyFile, config.idempotencyTtlMs, logger);
-  const sender = new Sender(
-    (params) => host.send(params),
-    new SendQueue({ maxQueued: config.sendQueueMax, minIntervalMs: config.sendMinIntervalMs }),
-    store,
-    logger,
-  );
+  const sender = new Sender(metrics.timeDispatch((params) => host.send(params)), queue, store, logger);
   let shuttingDown = false;
   const app = createApp({
     clienteId: config.clienteId,
     apiToken: config.apiToken,
     service: host,
-    sender,
+    sender: metrics.countSends(sender),
     logger,
     isShuttingDown: () => shuttingDown,
+    metrics: metrics.registry,
   });
 
   const server = http.createServer(app.callback());
@@ -87,6 +90,8 @@ async function main(): Promise<void> {
       driver: config.driver,
       startup_ms: Math.round(performance.now() - startedAt),
     });
+    // PM2 (wait_ready) counts the app online once it answers on its port, not once it runs.
+    process.send?.('ready');
   });
   host.start();
 

@@ -114,10 +114,10 @@ export function watchdogsFor(
 export function replacementFor(fault: WatchdogFault, shutdownGraceMs: number): ReplaceOptions {
   switch (fault.kind) {
     case 'hung':
-      return { fault: true, graceMs: 0, kill: true };
+      return { fault: true, graceMs: 0, kill: true, cause: 'hung' };
     case 'stuck':
-      return { fault: true, graceMs: 0, kill: false };
+      return { fault: true, graceMs: 0, kill: false, cause: 'init_timeout' };
     case 'over-memory':
-      return { fault: false, graceMs: shutdownGraceMs, kill: false };
+      return { fault: false, graceMs: shutdownGraceMs, kill: false, cause: 'memory' };
   }
 }

@@ -53,7 +53,7 @@ export class WorkerHost implements SessionService {
     } catch (error) {
       // A send that never returns means a stuck page or worker: replace it (its caller already has 504).
       if (error instanceof AppError && error.code === 'WORKER_TIMEOUT' && worker && worker === this.#lifecycle.worker) {
-        void this.#lifecycle.replace(`a send did not finish within ${timeoutMs} ms`, { fault: true, graceMs: 0, kill: false });
+        void this.#lifecycle.replace(`a send did not finish within ${timeoutMs} ms`, { fault: true, graceMs: 0, kill: false, cause: 'send_timeout' });
       }
       throw error;
     }

@@ -10,7 +10,7 @@ import type { Fork } from './fork.js';
 import { crashLoopReason, restartPolicyFrom, RestartGuard } from './restart-policy.js';
 import { SessionStateStore, type SessionSnapshot, type SnapshotListener } from './session-state.js';
 import { replacementFor, watchdogsFor, type WatchdogFault } from './watchdogs.js';
-import { isActive, leave, type Active, type After, type Phase, type ReplaceOptions, type Stopping } from './worker-phase.js';
+import { isActive, leave, type Active, type After, type Phase, type ReplaceOptions, type RestartCause, type Stopping } from './worker-phase.js';
 import { WorkerProcess, type HostEvent } from './worker-process.js';
 
 export interface WorkerLifecycleOptions {
@@ -21,6 +21,8 @@ export interface WorkerLifecycleOptions {
   // WhatsApp's acks of sent messages, from any worker of this session (one stopping too: an ack is news
   // whichever page saw it).
   onMessage?: (event: Extract<HostEvent, { kind: 'message' }>) => void;
+  // Each worker started after the first (worker.restarts + 1), with why.
+  onRestart?: (cause: RestartCause) => void;
 }
 
 const STOP_NOW = 0;
@@ -56,7 +58,7 @@ export class WorkerLifecycle {
   }
 
   start(): void {
-    if (this.#phase.name === 'IDLE' && !this.#stopped) this.#launch(this.#spawn());
+    if (this.#phase.name === 'IDLE' && !this.#stopped) this.#launch(this.#spawn('manual'));
   }
 
   // The session's worker, while it may take calls.
@@ -77,7 +79,7 @@ export class WorkerLifecycle {
     const phase = this.#phase;
     if (phase.name === 'STOPPING') return this.#retarget(phase, 'restart');
     leave(phase);
-    if (phase.name === 'BACKOFF' || phase.name === 'IDLE' || phase.name === 'CRASH_LOOP') this.#launch(this.#spawn());
+    if (phase.name === 'BACKOFF' || phase.name === 'IDLE' || phase.name === 'CRASH_LOOP') this.#launch(this.#spawn('manual'));
   }
 
   // The operator's disconnect with no worker to ask: a restart under way is cancelled (never answered and
@@ -108,7 +110,7 @@ export class WorkerLifecycle {
       return this.#phase.name === 'STOPPING' ? this.#phase.done : Promise.resolve();
     }
     this.#restarts.forgive();
-    return this.replace(why, { fault: false, graceMs: this.#config.shutdownGraceMs, kill: false });
+    return this.replace(why, { fault: false, graceMs: this.#config.shutdownGraceMs, kill: false, cause: 'recycle' });
   }
 
   // Stops the worker for good (SIGINT/SIGTERM): calls in flight get the grace period. Idempotent.
@@ -117,7 +119,7 @@ export class WorkerLifecycle {
       const phase = this.#phase;
       if (isActive(phase)) {
         phase.watchdogs.stop();
-        await this.#stopWorker(phase.worker, 'shut-down', 'the service is stopping', () => phase.worker.stop(this.#config.shutdownGraceMs));
+        await this.#stopWorker(phase.worker, 'shut-down', 'the service is stopping', 'manual', () => phase.worker.stop(this.#config.shutdownGraceMs));
       } else if (phase.name === 'STOPPING') {
         this.#retarget(phase, 'shut-down');
         await phase.done;
@@ -129,8 +131,11 @@ export class WorkerLifecycle {
     return this.#stopped;
   }
 
-  #spawn(): WorkerProcess {
-    if (this.#spawns++ > 0) this.#store.setWorker({ restarts: this.#store.snapshot.worker.restarts + 1 });
+  #spawn(cause: RestartCause): WorkerProcess {
+    if (this.#spawns++ > 0) {
+      this.#store.setWorker({ restarts: this.#store.snapshot.worker.restarts + 1 });
+      this.#options.onRestart?.(cause);
+    }
     return new WorkerProcess({
       child: this.#options.fork(),
       maxPendingCalls: this.#config.maxPendingCalls,
@@ -183,7 +188,7 @@ export class WorkerLifecycle {
     this.#logger.error('Worker exited unexpectedly', { worker_pid: worker.pid, how });
     if (active) {
       phase.watchdogs.stop();
-      void this.#stopWorker(worker, 'backoff', `the worker exited (${how})`, () => worker.exited);
+      void this.#stopWorker(worker, 'backoff', `the worker exited (${how})`, 'crash', () => worker.exited);
     }
   }
 
@@ -196,15 +201,16 @@ export class WorkerLifecycle {
     if (options.fault) this.#logger.error('Replacing the worker', { why });
     else this.#logger.info('Recycling the worker', { why });
     const { worker } = phase;
-    return this.#stopWorker(worker, options.fault ? 'backoff' : 'restart', why, () => (options.kill ? worker.kill() : worker.stop(options.graceMs)));
+    const end = (): Promise<void> => (options.kill ? worker.kill() : worker.stop(options.graceMs));
+    return this.#stopWorker(worker, options.fault ? 'backoff' : 'restart', why, options.cause, end);
   }
 
-  #stopWorker(worker: WorkerProcess, then: After, why: string, end: () => Promise<void>): Promise<void> {
+  #stopWorker(worker: WorkerProcess, then: After, why: string, cause: RestartCause, end: () => Promise<void>): Promise<void> {
     const startedAt = Date.now();
-    const phase: Stopping = { name: 'STOPPING', worker, then, why, next: undefined, done: Promise.resolve() };
+    const phase: Stopping = { name: 'STOPPING', worker, then, why, cause, next: undefined, done: Promise.resolve() };
     this.#setPhase(phase);
     this.#store.setState('INIT');
-    if (then === 'restart') phase.next = this.#spawn();
+    if (then === 'restart') phase.next = this.#spawn(cause);
     phase.done = end().then(() => this.#afterStop(phase, startedAt));
     return phase.done;
   }
@@ -212,7 +218,8 @@ export class WorkerLifecycle {
   #retarget(phase: Stopping, then: After): void {
     if (phase.then === 'shut-down') return;
     phase.then = then;
-    if (then === 'restart') phase.next ??= this.#spawn();
+    // A manual start (POST /connect, SIGUSR2) while the worker stops.
+    if (then === 'restart') phase.next ??= this.#spawn('manual');
   }
 
   async #afterStop(phase: Stopping, startedAt: number): Promise<void> {
@@ -226,11 +233,11 @@ export class WorkerLifecycle {
       case 'restart': {
         const next = phase.next && !phase.next.hasExited ? phase.next : undefined;
         if (next) this.#launch(next);
-        else this.#afterFault(`the new worker exited before it could start (${phase.why})`);
+        else this.#afterFault(`the new worker exited before it could start (${phase.why})`, 'crash');
         break;
       }
       case 'backoff':
-        this.#afterFault(phase.why);
+        this.#afterFault(phase.why, phase.cause);
         break;
       case 'idle':
         this.#setPhase({ name: 'IDLE' });
@@ -243,7 +250,7 @@ export class WorkerLifecycle {
   }
 
   // Counts a failure, then restarts after backoff, or gives up when they come too often (crash loop).
-  #afterFault(why: string): void {
+  #afterFault(why: string, cause: RestartCause): void {
     const decision = this.#restarts.fail();
     if (decision.action === 'give-up') {
       const last = this.#store.snapshot.lastDisconnectReason;
@@ -255,22 +262,22 @@ export class WorkerLifecycle {
         retry_in_ms: retryMs > 0 ? retryMs : null,
       });
       this.#store.setState('DISCONNECTED', crashLoopReason(decision.failures, this.#restarts.policy, why, last, retryMs));
-      const timer = retryMs > 0 ? setTimeout(() => this.#wake(timer, 'Crash loop: trying the worker again'), retryMs) : undefined;
+      const timer = retryMs > 0 ? setTimeout(() => this.#wake(timer, cause, 'Crash loop: trying the worker again'), retryMs) : undefined;
       this.#setPhase({ name: 'CRASH_LOOP', timer });
       return;
     }
     this.#logger.warn('Restarting the worker after a delay', { why, delay_ms: decision.delayMs, recent_failures: this.#restarts.recent });
-    const timer = setTimeout(() => this.#wake(timer), decision.delayMs);
+    const timer = setTimeout(() => this.#wake(timer, cause), decision.delayMs);
     this.#setPhase({ name: 'BACKOFF', timer });
     this.#store.setState('INIT');
   }
 
   // A waiting phase's timer fired: the next worker starts, unless something else happened meanwhile.
-  #wake(timer: NodeJS.Timeout | undefined, message?: string): void {
+  #wake(timer: NodeJS.Timeout | undefined, cause: RestartCause, message?: string): void {
     const phase = this.#phase;
     if (!('timer' in phase) || phase.timer !== timer) return;
     if (message) this.#logger.warn(message, { recent_failures: this.#restarts.recent, reason: this.#store.snapshot.lastDisconnectReason });
-    this.#launch(this.#spawn());
+    this.#launch(this.#spawn(cause));
   }
 
   #onWatchdog(fault: WatchdogFault): void {

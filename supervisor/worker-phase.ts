@@ -3,6 +3,9 @@ import type { WorkerStatus } from './session-state.js';
 import type { Watchdogs } from './watchdogs.js';
 import type { WorkerProcess } from './worker-process.js';
 
+// Why a worker after the first was started (the worker_restarts_total metric's label).
+export type RestartCause = 'recycle' | 'memory' | 'crash' | 'hung' | 'init_timeout' | 'send_timeout' | 'manual';
+
 // What happens once the stopping worker is gone.
 export type After = 'restart' | 'backoff' | 'idle' | 'shut-down';
 
@@ -17,6 +20,8 @@ export interface Stopping {
   worker: WorkerProcess;
   then: After;
   why: string;
+  // Why the next worker starts, when one does.
+  cause: RestartCause;
   // Forked while the old worker closes, so a recycle does not wait for Node and the modules to load.
   next: WorkerProcess | undefined;
   // Resolves once the phase has moved on.
@@ -45,6 +50,7 @@ export interface ReplaceOptions {
   graceMs: number;
   // Skip the polite stop: the worker does not answer anyway.
   kill: boolean;
+  cause: RestartCause;
 }
 
 // The phase whose worker is the session's.

@@ -19,7 +19,7 @@ function readConfig(): Config {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const logger = createLogger({ component: 'worker', clienteId: config.clienteId, level: config.logLevel });
+  const logger = createLogger({ component: 'worker', clienteId: config.clienteId, level: config.logLevel, format: config.logFormat });
   if (!process.send) {
     logger.error('The worker must be started by the supervisor (it needs an IPC channel): run `npm start`');
     process.exit(1);

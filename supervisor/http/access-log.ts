@@ -1,9 +1,10 @@
 // One log line per request: method, path, status, duration, and the error code if any.
-// The hub polls /health and /status all day; their successful answers log at debug, the rest at info.
+// The hub polls /health and /status all day, Prometheus scrapes /metrics: their successful answers log at
+// debug, the rest at info.
 import type { Middleware } from 'koa';
 import type { Logger } from '../../shared/logger.js';
 
-const POLLED_PATHS = new Set(['/health', '/status']);
+const POLLED_PATHS = new Set(['/health', '/status', '/metrics']);
 
 export function accessLog(logger: Logger): Middleware {
   return async (ctx, next) => {

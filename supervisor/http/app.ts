@@ -2,6 +2,7 @@
 // Routes only validate and delegate to the session service.
 import Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
+import type { Registry } from 'prom-client';
 import bodyParser from 'koa-bodyparser';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
@@ -25,6 +26,8 @@ export interface AppOptions {
   logger: Logger;
   // True once SIGINT/SIGTERM arrived: everything but /health answers 503.
   isShuttingDown?: () => boolean;
+  // What GET /metrics shows (supervisor/metrics.ts); without it, no such route.
+  metrics?: Registry;
 }
 
 // A body must be uncompressed UTF-8 JSON; a request without one (e.g. POST /disconnect) is fine.
@@ -136,6 +139,16 @@ export function createApp(options: AppOptions): Koa {
     const info = await service.getAccountInfo();
     ctx.body = { phone: info.phone, platform: info.platform, pushname: info.pushname };
   });
+
+  const { metrics } = options;
+  if (metrics) {
+    // Prometheus text format, not JSON; under API_TOKEN like every route but /health.
+    router.get('/metrics', async (ctx) => {
+      const text = await metrics.metrics();
+      ctx.set('Content-Type', metrics.contentType);
+      ctx.body = text;
+    });
+  }
 
   app.use(accessLog(options.logger));
   app.use(errorHandler(options.logger));

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { expect } from 'chai';
-import { ConfigError, LOG_LEVELS, Required, SETTINGS, loadConfig, type Config, type Env, type Setting } from '../../shared/config.js';
+import { ConfigError, LOG_FORMATS, LOG_LEVELS, Required, SETTINGS, loadConfig, type Config, type Env, type Setting } from '../../shared/config.js';
 
 const CWD = path.resolve('/srv/session-manager');
 
@@ -64,6 +64,7 @@ describe('config', function () {
         fakeDeliveryDelayMs: 1000,
         apiToken: undefined,
         logLevel: 'info',
+        logFormat: 'auto',
         callTimeoutMs: 15_000,
         sendTimeoutMs: 60_000,
         shutdownGraceMs: 10_000,
@@ -97,6 +98,7 @@ describe('config', function () {
         FAKE_DELIVERY_DELAY_MS: '250',
         API_TOKEN: 's3cr3t-Token_1',
         LOG_LEVEL: 'debug',
+        LOG_FORMAT: 'json',
         CALL_TIMEOUT_MS: '2000',
         SEND_TIMEOUT_MS: '90000',
         SHUTDOWN_GRACE_MS: '5000',
@@ -127,6 +129,7 @@ describe('config', function () {
         fakeDeliveryDelayMs: 250,
         apiToken: 's3cr3t-Token_1',
         logLevel: 'debug',
+        logFormat: 'json',
         callTimeoutMs: 2000,
         sendTimeoutMs: 90_000,
         shutdownGraceMs: 5000,
@@ -245,6 +248,11 @@ describe('config', function () {
       for (const level of LOG_LEVELS) expect(load({ LOG_LEVEL: level }).logLevel).to.equal(level);
       expectOneProblem({ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', 'one of error, warn, info, debug');
       expectOneProblem({ LOG_LEVEL: 'INFO' }, 'LOG_LEVEL', 'one of error, warn, info, debug');
+    });
+
+    it('accepts each LOG_FORMAT and refuses others, listing them', function () {
+      for (const format of LOG_FORMATS) expect(load({ LOG_FORMAT: format }).logFormat).to.equal(format);
+      expectOneProblem({ LOG_FORMAT: 'text' }, 'LOG_FORMAT', 'one of auto, json, pretty');
     });
 
     for (const raw of ['two words', ' leading', 'trailing ', 'tab\there', 'line\nbreak']) {

@@ -1,7 +1,6 @@
-// The timings that depend on each other keep their order, and what the README and the PM2 example say
-// about the stop bound is what the code does.
+// The timings that depend on each other keep their order, and what the README says about the stop bound
+// is what the code does.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { loadConfig } from '../../shared/config.js';
@@ -31,10 +30,5 @@ describe('timings', function () {
     expect(Number(withDefaults) * 1000).to.equal(stopBoundMs(loadConfig({ CLIENTE_ID: '51' }).shutdownGraceMs));
   });
 
-  it("gives PM2's kill_timeout in the example ecosystem file room for the whole stop bound", function () {
-    const require = createRequire(import.meta.url);
-    const ecosystem = require(fileURLToPath(new URL('docs/ecosystem.config.cjs', ROOT))) as { apps: { kill_timeout: number }[] };
-    const bound = stopBoundMs(loadConfig({ CLIENTE_ID: '51' }).shutdownGraceMs);
-    for (const app of ecosystem.apps) expect(app.kill_timeout).to.be.at.least(bound);
-  });
+  // PM2's kill_timeout against this bound: test/pm2/ecosystem-config.test.ts.
 });

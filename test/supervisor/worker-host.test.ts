@@ -7,6 +7,7 @@ import { loadConfig } from '../../shared/config.js';
 import { AppError } from '../../shared/errors.js';
 import { forgetLogin } from '../../shared/session-layout.js';
 import type { SessionSnapshot } from '../../supervisor/session-state.js';
+import type { RestartCause } from '../../supervisor/worker-phase.js';
 import { WorkerHost } from '../../supervisor/worker-host.js';
 import { captureLogger, type CapturedLogger } from '../support/logger.js';
 import { memoryFork, type MemoryFork } from '../support/memory-fork.js';
@@ -21,6 +22,8 @@ describe('worker-host', function () {
   let host: WorkerHost;
   let script: DriverScript;
   let log: CapturedLogger;
+  // What onRestart was told, one cause per worker after the first (the worker_restarts_total metric).
+  let causes: RestartCause[];
 
   async function start(env: Record<string, string> = {}, loggedIn = true): Promise<void> {
     log = captureLogger();
@@ -28,7 +31,11 @@ describe('worker-host', function () {
     forks = await memoryFork(scriptedDrivers(script), log.logger);
     if (loggedIn) await writeFile(forks.layout.fakeLogin, JSON.stringify({ phone: '5491100000051', pushname: 'Test' }));
     const config = loadConfig({ CLIENTE_ID: '51', WA_DRIVER: 'fake', SHUTDOWN_GRACE_MS: '500', HEARTBEAT_INTERVAL_MS: '100', HEARTBEAT_TIMEOUT_MS: '100', ...env });
-    host = new WorkerHost({ config, logger: log.logger, fork: forks.fork, forgetLogin: () => forgetLogin(forks.layout, 'fake'), measureMemoryMb: () => 50 });
+    causes = [];
+    host = new WorkerHost({
+      config, logger: log.logger, fork: forks.fork, forgetLogin: () => forgetLogin(forks.layout, 'fake'), measureMemoryMb: () => 50,
+      onRestart: (cause) => causes.push(cause),
+    });
     host.start();
   }
 
@@ -68,6 +75,7 @@ describe('worker-host', function () {
     expect(forks.children).to.have.length(1);
     expect(forks.children[0]?.calls).to.include('start');
     expect(states()).to.deep.equal(['READY']);
+    expect(causes).to.deep.equal([]);
   });
 
   it('logs each state change once and does not report a rotating QR as a change', async () => {
@@ -105,6 +113,7 @@ describe('worker-host', function () {
     await host.connect();
     await ready();
     expect(forks.children).to.have.length(3);
+    expect(causes).to.deep.equal(['crash', 'manual']);
   });
 
   it('after a crash loop, tries again every CRASH_LOOP_RETRY_MS by itself, the reason shown until a worker comes up', async () => {
@@ -151,6 +160,7 @@ describe('worker-host', function () {
     expect(old?.calls).to.include('shutdown');
     expect(forks.children[1]?.calls).to.include('start');
     expect(host.snapshot().worker).to.deep.include({ restarts: 1, pid: forks.children[1]?.pid });
+    expect(causes).to.deep.equal(['recycle']);
     expect(states()).not.to.include('QR_REQUIRED');
     expect(running()).to.equal(1);
   });
@@ -167,6 +177,7 @@ describe('worker-host', function () {
     expect(forks.children).to.have.length(2);
     expect(forks.children[0]?.exitCode).to.not.equal(undefined);
     expect(await host.send(SEND)).to.have.property('messageId').that.matches(/^true_5491123456789@c\.us_/);
+    expect(causes).to.deep.equal(['send_timeout']);
   });
 
   it('kills and replaces a worker that stops answering the heartbeat', async () => {
@@ -177,6 +188,7 @@ describe('worker-host', function () {
     expect(log.lines().some((line) => line.message === 'Replacing the worker' && String(line.why).includes('heartbeats failed'))).to.equal(true);
     await ready();
     expect(forks.children[0]?.exitCode).to.equal(null);
+    expect(causes).to.deep.equal(['hung']);
   });
 
   it('replaces a worker whose session stays in INIT longer than INIT_TIMEOUT_MS', async () => {
@@ -185,6 +197,8 @@ describe('worker-host', function () {
     await until((s) => s.worker.status === 'RUNNING');
     await until((s) => s.worker.status === 'BACKOFF', 3000);
     expect(log.lines().some((line) => line.message === 'Replacing the worker' && String(line.why).includes('INIT'))).to.equal(true);
+    await until((s) => s.worker.status === 'RUNNING');
+    expect(causes).to.deep.equal(['init_timeout']);
   });
 
   it('replaces a worker that never says hello after INIT_TIMEOUT_MS', async () => {
@@ -224,6 +238,14 @@ describe('worker-host', function () {
     await recycled;
     await ready();
     expect(running()).to.equal(1);
+    expect(causes).to.have.length(host.snapshot().worker.restarts);
+  });
+
+  it('recycles a worker over MEMORY_LIMIT_MB, telling onRestart it was memory', async () => {
+    await start({ MEMORY_LIMIT_MB: '10' });
+    await ready();
+    await until((s) => s.worker.restarts >= 1 && s.worker.status === 'RUNNING');
+    expect(causes[0]).to.equal('memory');
   });
 
   it('a logout while no worker runs deletes the saved login and says LOGOUT_REQUESTED', async () => {
