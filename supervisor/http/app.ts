@@ -12,9 +12,13 @@ import { bearerAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
 import { pollRoutes } from './poll-routes.js';
+import { QR_PAGE_PATH, qrRoutes } from './qr-routes.js';
 import { parseDisconnectRequest, parseSendRequest } from './send-request.js';
 
 const BODY_LIMIT = '256kb';
+// The GET routes answered without the token: /health (for monitors) and the /qr page (it holds no secret;
+// its script asks for the token and sends it on every call it makes).
+const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', QR_PAGE_PATH]);
 
 export interface AppOptions {
   clienteId: number;
@@ -101,10 +105,7 @@ export function createApp(options: AppOptions): Koa {
   router.get('/health', poll.health);
   router.get('/status', poll.status);
 
-  router.get('/qr-code', async (ctx) => {
-    const { qr } = await service.getQr();
-    ctx.body = { qr_code: qr };
-  });
+  qrRoutes(router, service);
 
   const parseJson = jsonBody();
 
@@ -147,7 +148,7 @@ export function createApp(options: AppOptions): Koa {
       return next();
     });
   }
-  if (options.apiToken !== undefined) app.use(bearerAuth(options.apiToken));
+  if (options.apiToken !== undefined) app.use(bearerAuth(options.apiToken, PUBLIC_PATHS));
   // After the shutdown gate and the token check, which apply to the polled routes as to the rest.
   app.use(poll.shortcut);
   app.use(router.routes());

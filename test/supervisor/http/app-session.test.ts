@@ -63,6 +63,9 @@ describe('HTTP app over the real session', function () {
     const qr = await request(`${server.url}/qr-code`);
     expect(qr.status).to.equal(200);
     expect(qr.body.qr_code).to.match(/^2@/);
+    const png = await fetch(`${server.url}/qr-code?format=png`);
+    expect(png.status).to.equal(200);
+    expect(png.headers.get('content-type')).to.equal('image/png');
     expectRefused(await postJson(`${server.url}/send`, SEND), 'SESSION_NOT_READY', 'QR_REQUIRED');
     expectRefused(await request(`${server.url}/account-info`), 'SESSION_NOT_READY', 'QR_REQUIRED');
     expect(await outboxLines(forks)).to.deep.equal([]);
@@ -74,6 +77,7 @@ describe('HTTP app over the real session', function () {
     const sent = await postJson(`${server.url}/send`, SEND);
     expect(sent.status).to.equal(200);
     expectRefused(await request(`${server.url}/qr-code`), 'QR_NOT_AVAILABLE', 'READY');
+    expectRefused(await request(`${server.url}/qr-code?format=png`), 'QR_NOT_AVAILABLE', 'READY');
     const outbox = await outboxLines(forks);
     expect(outbox.map((line) => line.message_id)).to.deep.equal([sent.body.message_id]);
   });
