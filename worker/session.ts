@@ -11,6 +11,7 @@ import { DISCONNECT_DRAIN_MS } from '../shared/timings.js';
 import type { DriverEvent, DriverFactory, WhatsAppDriver } from './drivers/driver.js';
 import { InFlight } from './in-flight.js';
 import { LinkWatch } from './link-watch.js';
+import { formatPairingCode } from './pairing-code.js';
 
 // Why a session whose WhatsApp Web link went down is DISCONNECTED; WhatsApp's own state follows the colon.
 export const CONNECTION_LOST = 'CONNECTION_LOST';
@@ -103,6 +104,11 @@ export class WorkerSession {
     return this.#inFlight.track(() => this.#readyDriver('getAccountInfo').getAccountInfo());
   }
 
+  // Linking by code instead of QR, while QR_REQUIRED; the link then follows as after a scan.
+  requestPairingCode(phone: string): Promise<string> {
+    return this.#inFlight.track(async () => formatPairingCode(await this.#readyDriver('requestPairingCode').requestPairingCode(phone)));
+  }
+
   // Closes the WhatsApp connection; with logout the device is unlinked and the saved login deleted. New
   // sends are refused at once (DISCONNECTED); sends in flight may finish first, so none is cut off midway.
   async disconnect(options: { logout: boolean }): Promise<void> {
@@ -144,10 +150,11 @@ export class WorkerSession {
     await driver?.destroy();
   }
 
-  #readyDriver(method: 'send' | 'getAccountInfo'): WhatsAppDriver {
+  // The driver, when the session is in the state `method` needs.
+  #readyDriver(method: 'send' | 'getAccountInfo' | 'requestPairingCode'): WhatsAppDriver {
     if (this.#closing) throw new AppError('SHUTTING_DOWN', { message: 'The WhatsApp worker is stopping' });
     assertStateFor(method, this.#state);
-    // READY always has a driver: every path that drops it leaves READY first.
+    // READY and QR_REQUIRED always have a driver: every path that drops it leaves them first.
     return this.#driver as WhatsAppDriver;
   }
 

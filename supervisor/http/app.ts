@@ -105,9 +105,8 @@ export function createApp(options: AppOptions): Koa {
   router.get('/health', poll.health);
   router.get('/status', poll.status);
 
-  qrRoutes(router, service);
-
   const parseJson = jsonBody();
+  qrRoutes(router, service, parseJson);
 
   router.post('/send', parseJson, async (ctx) => {
     const params = parseSendRequest(ctx.request.body, clienteId);

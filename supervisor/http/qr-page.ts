@@ -49,7 +49,33 @@ const SCRIPT = `
     $('state').textContent = state;
     $('message').textContent = text;
     $('qr').hidden = state !== 'QR_REQUIRED';
-    if (state !== 'QR_REQUIRED') etag = null;
+    $('pairing-form').hidden = state !== 'QR_REQUIRED';
+    if (state !== 'QR_REQUIRED') {
+      etag = null;
+      $('pairing-code').textContent = '';
+    }
+  }
+
+  async function requestCode(phone) {
+    $('pairing-code').textContent = '';
+    $('pairing-note').textContent = 'Asking WhatsApp for a code...';
+    try {
+      const response = await call('/pairing-code', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ phone }),
+      });
+      const body = await response.json();
+      if (!response.ok) {
+        $('pairing-note').textContent = body.message || 'WhatsApp gave no code (HTTP ' + response.status + ').';
+        return;
+      }
+      $('pairing-code').textContent = body.pairing_code;
+      $('pairing-note').textContent = 'On that phone: WhatsApp > Linked devices > Link a device > Link with phone number instead, and enter this code. It is valid for a few minutes.';
+    } catch (error) {
+      if (error instanceof TokenRefused) askToken(true);
+      else $('pairing-note').textContent = 'The service did not answer (' + error.message + ').';
+    }
   }
 
   function askToken(refused) {
@@ -89,6 +115,11 @@ const SCRIPT = `
     timer = setTimeout(poll, POLL_MS);
   }
 
+  $('pairing-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void requestCode($('phone').value);
+  });
+
   $('token-form').addEventListener('submit', (event) => {
     event.preventDefault();
     sessionStorage.setItem(TOKEN_KEY, $('token').value.trim());
@@ -114,6 +145,13 @@ const HTML = `<!doctype html>
 <p>State: <span id="state">LOADING</span></p>
 <p id="message">Loading...</p>
 <img id="qr" alt="WhatsApp QR code to scan" hidden>
+<form id="pairing-form" hidden>
+<p>Or link with the phone number instead of the QR:</p>
+<label>Phone number <input id="phone" type="tel" placeholder="5491123456789" autocomplete="off" required></label>
+<button type="submit">Get a code</button>
+<p id="pairing-code"></p>
+<p id="pairing-note"></p>
+</form>
 <form id="token-form" hidden>
 <label>API token <input id="token" type="password" autocomplete="off" required></label>
 <button type="submit">Use token</button>

@@ -1,10 +1,12 @@
-// Linking the phone: GET /qr-code (the raw QR for the hub, or ?format=png for a person), GET /qr (the page
-// that shows it, public: see qr-page.ts).
+// Linking the phone: GET /qr-code (the raw QR for the hub, or ?format=png for a person), POST /pairing-code
+// (a code to enter on the phone instead), GET /qr (the page that offers both, public: see qr-page.ts).
 import { hash } from 'node:crypto';
 import type Router from '@koa/router';
+import type { Middleware } from 'koa';
 import { AppError } from '../../shared/errors.js';
 import type { SessionService } from '../session-service.js';
 import { QR_PAGE } from './qr-page.js';
+import { parsePairingRequest } from './send-request.js';
 
 // The page is served without the token (it holds no secret); everything it fetches needs it.
 export const QR_PAGE_PATH = '/qr';
@@ -40,8 +42,16 @@ function pngRenderer(): (qr: string) => Promise<{ png: Buffer; etag: string }> {
   };
 }
 
-export function qrRoutes(router: Router, service: SessionService): void {
+// `parseJson` is the app's JSON body parser (type, size and UTF-8 checks).
+export function qrRoutes(router: Router, service: SessionService, parseJson: Middleware): void {
   const render = pngRenderer();
+
+  router.post('/pairing-code', parseJson, async (ctx) => {
+    const { phone } = parsePairingRequest(ctx.request.body);
+    const { code } = await service.requestPairingCode(phone);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { pairing_code: code };
+  });
 
   router.get('/qr-code', async (ctx) => {
     const format = formatOf(ctx.query);

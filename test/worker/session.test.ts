@@ -34,6 +34,7 @@ function handDrivers(options: { failStart?: string } = {}) {
           return { messageId: `id-${to}` };
         },
         getAccountInfo: async () => ({ phone: '1', platform: 'android', pushname: 'x' }),
+        requestPairingCode: async () => 'ABCDEFGH',
         probe: async () => undefined,
         logout: async () => void (driver.destroyed = true),
         destroy: async () => void (driver.destroyed = true),

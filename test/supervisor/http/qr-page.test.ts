@@ -101,6 +101,28 @@ describe('the /qr page (real Chromium)', function () {
     expect(new Set(statuses)).to.deep.equal(new Set([304]));
   });
 
+  it('offers a pairing code for a phone number, and says why a number is refused', async () => {
+    service.setState('QR_REQUIRED');
+    await open();
+    await shownState('QR_REQUIRED');
+    expect(await isHidden('#pairing-form')).to.equal(false);
+    await page.type('#phone', '12ab');
+    await page.click('#pairing-form button');
+    await until('the refusal', () => text('#pairing-note'), (value) => value.startsWith('phone must be an international number'));
+    expect(service.calls.filter((call) => call.name === 'requestPairingCode')).to.deep.equal([]);
+    await page.$eval('#phone', (element) => void ((element as unknown as { value: string }).value = ''));
+    await page.type('#phone', '+54 9 11 2345-6789');
+    await page.click('#pairing-form button');
+    await until('the code', () => text('#pairing-code'), (value) => value === 'STAN-DIN1');
+    expect(await text('#pairing-note')).to.contain('Link with phone number');
+    expect(service.calls.filter((call) => call.name === 'requestPairingCode')).to.deep.equal([{ name: 'requestPairingCode', phone: '5491123456789' }]);
+    service.setState('READY');
+    await shownState('READY');
+    expect(await isHidden('#pairing-form')).to.equal(true);
+    // The refused number's 400 is reported by the console as a failed fetch; expected here.
+    problems = problems.filter((problem) => !/400 \(Bad Request\)/.test(problem));
+  });
+
   it('says plainly that the session is starting, or not connected and why', async () => {
     await open();
     await shownState('INIT');

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import QRCode from 'qrcode';
 import { AppError } from '../../../shared/errors.js';
 import { createApp } from '../../../supervisor/http/app.js';
-import { request, serve, type TestServer } from '../../support/http.js';
+import { postJson, request, serve, type TestServer } from '../../support/http.js';
 import { captureLogger } from '../../support/logger.js';
 import { SessionStandIn } from '../../support/session-stand-in.js';
 
@@ -79,6 +79,53 @@ describe('QR routes', () => {
       await start(TOKEN);
       expect((await request(`${server.url}/qr-code?format=png`)).status).to.equal(401);
       const response = await fetch(`${server.url}/qr-code?format=png`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(response.status).to.equal(200);
+    });
+  });
+
+  describe('POST /pairing-code', () => {
+    it('asks the session for a code for the normalised number', async () => {
+      const response = await postJson(`${server.url}/pairing-code`, { phone: '+54 9 (11) 2345-6789' });
+      expect(response.status).to.equal(200);
+      expect(response.body).to.deep.equal({ pairing_code: 'STAN-DIN1' });
+      expect(response.headers.get('cache-control')).to.equal('no-store');
+      expect(service.calls).to.deep.equal([{ name: 'requestPairingCode', phone: '5491123456789' }]);
+    });
+
+    const invalid: [string, unknown, number, string][] = [
+      ['a missing phone', {}, 400, 'INVALID_PHONE_NUMBER'],
+      ['a numeric phone', { phone: 5491123456789 }, 400, 'INVALID_PHONE_NUMBER'],
+      ['a phone of 7 digits', { phone: '1234567' }, 400, 'INVALID_PHONE_NUMBER'],
+      ['a phone with letters', { phone: '54911abc4567' }, 400, 'INVALID_PHONE_NUMBER'],
+      ['an array body', [{ phone: '5491123456789' }], 400, 'INVALID_BODY'],
+      ['malformed JSON', '{"phone":', 400, 'INVALID_JSON'],
+    ];
+    for (const [what, body, status, code] of invalid) {
+      it(`refuses ${what} with ${status} ${code}`, async () => {
+        const response = await postJson(`${server.url}/pairing-code`, body);
+        expect(response.status).to.equal(status);
+        expect(response.body).to.include({ ok: false, code });
+        if (code === 'INVALID_PHONE_NUMBER') expect(response.body.message).to.match(/^phone /);
+        expect(service.calls).to.be.empty;
+      });
+    }
+
+    it('refuses a body that is not JSON with 415', async () => {
+      const response = await request(`${server.url}/pairing-code`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '5491123456789' });
+      expect(response.status).to.equal(415);
+    });
+
+    it("passes the session's refusal on (409 outside QR_REQUIRED)", async () => {
+      service.failWith = new AppError('PAIRING_NOT_AVAILABLE', { message: 'A pairing code is only for a session waiting to be linked (state: READY)' });
+      const response = await postJson(`${server.url}/pairing-code`, { phone: '5491123456789' });
+      expect(response.status).to.equal(409);
+      expect(response.body).to.include({ code: 'PAIRING_NOT_AVAILABLE' });
+    });
+
+    it('needs the token when API_TOKEN is set', async () => {
+      await start(TOKEN);
+      expect((await postJson(`${server.url}/pairing-code`, { phone: '5491123456789' })).status).to.equal(401);
+      const response = await postJson(`${server.url}/pairing-code`, { phone: '5491123456789' }, { authorization: `Bearer ${TOKEN}` });
       expect(response.status).to.equal(200);
     });
   });
