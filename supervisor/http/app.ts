@@ -11,6 +11,7 @@ import { accessLog } from './access-log.js';
 import { bearerAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
+import { OPENAPI_JSON } from './openapi.js';
 import { pollRoutes } from './poll-routes.js';
 import { QR_PAGE_PATH, qrRoutes } from './qr-routes.js';
 import { parseDisconnectRequest, parseSendRequest } from './send-request.js';
@@ -135,6 +136,11 @@ export function createApp(options: AppOptions): Koa {
   router.get('/account-info', async (ctx) => {
     const info = await service.getAccountInfo();
     ctx.body = { phone: info.phone, platform: info.platform, pushname: info.pushname };
+  });
+
+  router.get('/openapi.json', (ctx) => {
+    ctx.type = 'application/json; charset=utf-8';
+    ctx.body = OPENAPI_JSON;
   });
 
   app.use(accessLog(options.logger));
