@@ -71,7 +71,7 @@ const SCRIPT = `
         return;
       }
       $('pairing-code').textContent = body.pairing_code;
-      $('pairing-note').textContent = 'On that phone: WhatsApp > Linked devices > Link a device > Link with phone number instead, and enter this code. It is valid for a few minutes.';
+      $('pairing-note').textContent = 'On that phone: WhatsApp > Linked devices > Link a device > Link with phone number instead, and enter this code. WhatsApp replaces it after 3 minutes: if it has expired, press Get a code again.';
     } catch (error) {
       if (error instanceof TokenRefused) askToken(true);
       else $('pairing-note').textContent = 'The service did not answer (' + error.message + ').';

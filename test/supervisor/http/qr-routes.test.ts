@@ -5,7 +5,7 @@ import QRCode from 'qrcode';
 import { AppError } from '../../../shared/errors.js';
 import { createApp } from '../../../supervisor/http/app.js';
 import { postJson, request, serve, type TestServer } from '../../support/http.js';
-import { captureLogger } from '../../support/logger.js';
+import { captureLogger, type CapturedLogger } from '../../support/logger.js';
 import { SessionStandIn } from '../../support/session-stand-in.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -14,10 +14,12 @@ const TOKEN = 's3cret-token';
 describe('QR routes', () => {
   let service: SessionStandIn;
   let server: TestServer;
+  let log: CapturedLogger;
 
   async function start(apiToken?: string): Promise<void> {
     await server?.close();
-    server = await serve(createApp({ clienteId: 51, apiToken, service, sender: service, logger: captureLogger().logger }));
+    log = captureLogger();
+    server = await serve(createApp({ clienteId: 51, apiToken, service, sender: service, logger: log.logger }));
   }
 
   beforeEach(async () => {
@@ -47,6 +49,9 @@ describe('QR routes', () => {
       expect(etag).to.match(/^".+"$/);
       const again = await fetch(`${server.url}/qr-code?format=png`, { headers: { 'if-none-match': etag } });
       expect(again.status).to.equal(304);
+      // The page asks every second: an unchanged QR is not news in the log.
+      const levels = log.lines().filter((line) => line.message === 'request').map((line) => [line.status, line.level]);
+      expect(levels).to.deep.equal([[200, 'info'], [304, 'debug']]);
       service.qr = '2@rotated-qr';
       const rotated = await fetch(`${server.url}/qr-code?format=png`, { headers: { 'if-none-match': etag } });
       expect(rotated.status).to.equal(200);
