@@ -97,16 +97,16 @@ export class WorkerSession {
 
   // The driver says what became of a send that failed (not sent, or outcome unknown).
   send(params: SendParams): Promise<SendResult> {
-    return this.#inFlight.track(() => this.#readyDriver('send').sendText(params.to, params.message));
+    return this.#inFlight.track(() => this.#driverFor('send').sendText(params.to, params.message));
   }
 
   getAccountInfo(): Promise<AccountInfo> {
-    return this.#inFlight.track(() => this.#readyDriver('getAccountInfo').getAccountInfo());
+    return this.#inFlight.track(() => this.#driverFor('getAccountInfo').getAccountInfo());
   }
 
   // Linking by code instead of QR, while QR_REQUIRED; the link then follows as after a scan.
   requestPairingCode(phone: string): Promise<string> {
-    return this.#inFlight.track(async () => formatPairingCode(await this.#readyDriver('requestPairingCode').requestPairingCode(phone)));
+    return this.#inFlight.track(async () => formatPairingCode(await this.#driverFor('requestPairingCode').requestPairingCode(phone)));
   }
 
   // Closes the WhatsApp connection; with logout the device is unlinked and the saved login deleted. New
@@ -151,7 +151,7 @@ export class WorkerSession {
   }
 
   // The driver, when the session is in the state `method` needs.
-  #readyDriver(method: 'send' | 'getAccountInfo' | 'requestPairingCode'): WhatsAppDriver {
+  #driverFor(method: 'send' | 'getAccountInfo' | 'requestPairingCode'): WhatsAppDriver {
     if (this.#closing) throw new AppError('SHUTTING_DOWN', { message: 'The WhatsApp worker is stopping' });
     assertStateFor(method, this.#state);
     // READY and QR_REQUIRED always have a driver: every path that drops it leaves them first.

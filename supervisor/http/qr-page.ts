@@ -100,7 +100,9 @@ const SCRIPT = `
   async function poll() {
     timer = null;
     try {
-      const status = await (await call('/status')).json();
+      const response = await call('/status');
+      const status = await response.json();
+      if (!response.ok) throw new Error(status.message || 'HTTP ' + response.status);
       const reason = status.last_disconnect_reason;
       const text = status.state === 'DISCONNECTED' ? 'Not connected' + (reason ? ': ' + reason : '') + '.' : TEXT[status.state] || '';
       show(status.state, text);
