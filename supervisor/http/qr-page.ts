@@ -167,7 +167,8 @@ function sourceHash(source: string): string {
   return `'sha256-${hash('sha256', source, 'base64')}'`;
 }
 
-// Nothing but this page's own script and style, images from blob: (the fetched PNG), fetch to this origin.
+// Nothing but this page's own script and style, images from blob: (the fetched PNG), fetch to this origin;
+// no form is ever submitted (a GET submission would put the token in the URL): the script sends them.
 const CSP = [
   "default-src 'none'",
   `script-src ${sourceHash(SCRIPT)}`,
