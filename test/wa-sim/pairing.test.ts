@@ -2,6 +2,7 @@
 // Chromium against the simulator: client.requestPairingCode drives the page's WAWebAltDeviceLinkingApi,
 // the phone enters the code, and the library sees the link like a scan's (authenticated, ready).
 import { mkdtemp, rm } from 'node:fs/promises';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -14,6 +15,19 @@ const { Client, LocalAuth } = wwebjs;
 type WAClient = InstanceType<typeof Client>;
 
 const PHONE = '5491100000000';
+
+// The simulator's control API, as a person uses it (curl -k).
+function control(sim: WhatsAppSimulator, method: string, route: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(`${sim.controlUrl}${route}`, { method, rejectUnauthorized: false }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => void (text += chunk.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown }));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
 
 describe('wa-sim: linking with a phone number through whatsapp-web.js', function () {
   this.timeout(60_000);
@@ -66,9 +80,11 @@ describe('wa-sim: linking with a phone number through whatsapp-web.js', function
     expect(authenticated).to.equal(false);
   });
 
-  it('the phone entering the code links the client: authenticated, ready, the account in client.info', async () => {
+  it('the phone entering the code (control API) links the client: authenticated, ready, the account in client.info', async () => {
     const code = await client.requestPairingCode(PHONE);
-    sim.enterPairingCode(`${code.slice(0, 4)}-${code.slice(4)}`);
+    expect(await control(sim, 'GET', '/pairing-code')).to.deep.equal({ status: 200, body: { code, phone: PHONE, notify: true } });
+    const entered = await control(sim, 'POST', '/enter-code', { code: `${code.slice(0, 4)}-${code.slice(4)}` });
+    expect(entered).to.deep.equal({ status: 200, body: { ok: true, linkedDevices: 1 } });
     await ready;
     expect(authenticated).to.equal(true);
     expect(client.info.wid.user).to.equal(PHONE);
