@@ -34,8 +34,8 @@ export const ERRORS = {
   },
   INVALID_PHONE_NUMBER: {
     status: 400,
-    message: 'to must be an international phone number of 8 to 15 digits',
-    description: '`to` is not 8-15 digits after removing `+`, spaces, dashes and parentheses.',
+    message: 'The phone number must be an international number of 8 to 15 digits',
+    description: '`to` (or `phone` of `/pairing-code`) is not 8-15 digits after removing `+`, spaces, dashes and parentheses.',
   },
   INVALID_MESSAGE: {
     status: 400,
@@ -66,6 +66,11 @@ export const ERRORS = {
     status: 409,
     message: 'No QR code to scan',
     description: 'A QR exists only in `QR_REQUIRED`; the message names the current state.',
+  },
+  PAIRING_NOT_AVAILABLE: {
+    status: 409,
+    message: 'No pairing code can be asked for now',
+    description: 'A pairing code can be asked for only in `QR_REQUIRED` (a session not linked yet); the message names the current state.',
   },
   NUMBER_NOT_ON_WHATSAPP: {
     status: 422,

@@ -23,6 +23,8 @@ export interface SendResult {
 // The calls the supervisor makes to the worker: name -> params and result.
 export type WorkerMethods = {
   getQr: { params: null; result: { qr: string } };
+  // Links by code instead of QR: WhatsApp's code for the phone `phone` (digits) enters in Linked devices.
+  requestPairingCode: { params: { phone: string }; result: { code: string } };
   send: { params: SendParams; result: SendResult };
   getAccountInfo: { params: null; result: AccountInfo };
   disconnect: { params: { logout: boolean }; result: null };

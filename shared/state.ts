@@ -35,6 +35,7 @@ const NEEDS = {
   send: { state: 'READY', code: 'SESSION_NOT_READY', text: 'WhatsApp session is not ready' },
   getAccountInfo: { state: 'READY', code: 'SESSION_NOT_READY', text: 'WhatsApp session is not ready' },
   getQr: { state: 'QR_REQUIRED', code: 'QR_NOT_AVAILABLE', text: 'No QR code to scan' },
+  requestPairingCode: { state: 'QR_REQUIRED', code: 'PAIRING_NOT_AVAILABLE', text: 'A pairing code is only for a session waiting to be linked' },
 } as const satisfies Record<string, { state: SessionState; code: ErrorCode; text: string }>;
 
 export type StatefulCall = keyof typeof NEEDS;

@@ -7,6 +7,8 @@ import type { SessionSnapshot } from './session-state.js';
 export interface SessionService {
   snapshot(): SessionSnapshot;
   getQr(): Promise<{ qr: string }>;
+  // `phone` is digits only, already normalised by the HTTP layer.
+  requestPairingCode(phone: string): Promise<{ code: string }>;
   getAccountInfo(): Promise<AccountInfo>;
   disconnect(options: { logout: boolean }): Promise<void>;
   connect(): Promise<void>;

@@ -41,6 +41,10 @@ export class WorkerHost implements SessionService {
     return this.#call('getQr', null, this.#options.config.callTimeoutMs);
   }
 
+  requestPairingCode(phone: string): Promise<{ code: string }> {
+    return this.#call('requestPairingCode', { phone }, this.#options.config.callTimeoutMs);
+  }
+
   getAccountInfo(): Promise<AccountInfo> {
     return this.#call('getAccountInfo', null, this.#options.config.callTimeoutMs);
   }

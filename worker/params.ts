@@ -16,6 +16,9 @@ export function validateParams(method: string, params: unknown): void {
         throw invalid(method, '`message` must be a non-empty string');
       }
       return;
+    case 'requestPairingCode':
+      if (!isRecord(params) || !isPhoneDigits(params.phone)) throw invalid(method, '`phone` must be 8-15 digits');
+      return;
     case 'shutdown':
       if (!isRecord(params) || typeof params.graceMs !== 'number' || !(params.graceMs >= 0)) {
         throw invalid(method, '`graceMs` must be a non-negative number');

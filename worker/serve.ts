@@ -91,6 +91,7 @@ export function serveWorker(options: ServeWorkerOptions): ServedWorker {
 
   const handlers: Handlers<WorkerMethods> = {
     getQr: async () => session.getQr(),
+    requestPairingCode: async ({ phone }) => ({ code: await session.requestPairingCode(phone) }),
     send: (params) => session.send(params),
     getAccountInfo: () => session.getAccountInfo(),
     disconnect: async (params) => {

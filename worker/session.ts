@@ -12,6 +12,7 @@ import type { DriverEvent, DriverFactory, WhatsAppDriver } from './drivers/drive
 import { InFlight } from './in-flight.js';
 import { LinkWatch } from './link-watch.js';
 import type { LoginKeeper } from './login/keeper.js';
+import { formatPairingCode } from './pairing-code.js';
 
 // Why a session whose WhatsApp Web link went down is DISCONNECTED; WhatsApp's own state follows the colon.
 export const CONNECTION_LOST = 'CONNECTION_LOST';
@@ -106,11 +107,16 @@ export class WorkerSession {
 
   // The driver says what became of a send that failed (not sent, or outcome unknown).
   send(params: SendParams): Promise<SendResult> {
-    return this.#inFlight.track(() => this.#readyDriver('send').sendText(params.to, params.message));
+    return this.#inFlight.track(() => this.#driverFor('send').sendText(params.to, params.message));
   }
 
   getAccountInfo(): Promise<AccountInfo> {
-    return this.#inFlight.track(() => this.#readyDriver('getAccountInfo').getAccountInfo());
+    return this.#inFlight.track(() => this.#driverFor('getAccountInfo').getAccountInfo());
+  }
+
+  // Linking by code instead of QR, while QR_REQUIRED; the link then follows as after a scan.
+  requestPairingCode(phone: string): Promise<string> {
+    return this.#inFlight.track(async () => formatPairingCode(await this.#driverFor('requestPairingCode').requestPairingCode(phone)));
   }
 
   // Closes the WhatsApp connection; with logout the device is unlinked and the saved login deleted. New
@@ -163,10 +169,11 @@ export class WorkerSession {
     await this.#options.login?.onClosed(polite, wasReady);
   }
 
-  #readyDriver(method: 'send' | 'getAccountInfo'): WhatsAppDriver {
+  // The driver, when the session is in the state `method` needs.
+  #driverFor(method: 'send' | 'getAccountInfo' | 'requestPairingCode'): WhatsAppDriver {
     if (this.#closing) throw new AppError('SHUTTING_DOWN', { message: 'The WhatsApp worker is stopping' });
     assertStateFor(method, this.#state);
-    // READY always has a driver: every path that drops it leaves READY first.
+    // READY and QR_REQUIRED always have a driver: every path that drops it leaves them first.
     return this.#driver as WhatsAppDriver;
   }
 

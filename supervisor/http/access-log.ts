@@ -1,6 +1,6 @@
 // One log line per request: method, path, status, duration, and the error code if any.
-// The hub polls /health and /status all day, Prometheus scrapes /metrics: their successful answers log at
-// debug, the rest at info.
+// The hub polls /health and /status all day, Prometheus scrapes /metrics, and the /qr page asks for an
+// unchanged QR every second (304): those answers log at debug, the rest at info.
 import type { Middleware } from 'koa';
 import type { Logger } from '../../shared/logger.js';
 
@@ -12,7 +12,7 @@ export function accessLog(logger: Logger): Middleware {
     try {
       await next();
     } finally {
-      const quiet = ctx.status < 400 && POLLED_PATHS.has(ctx.path);
+      const quiet = ctx.status === 304 || (ctx.status < 400 && POLLED_PATHS.has(ctx.path));
       const level = quiet ? 'debug' : 'info';
       if (logger.isLevelEnabled(level)) {
         logger.log(level, 'request', {

@@ -12,10 +12,15 @@ import { accessLog } from './access-log.js';
 import { bearerAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
+import { OPENAPI_JSON } from './openapi.js';
 import { pollRoutes } from './poll-routes.js';
+import { QR_PAGE_PATH, qrRoutes } from './qr-routes.js';
 import { parseDisconnectRequest, parseSendRequest } from './send-request.js';
 
 const BODY_LIMIT = '256kb';
+// The GET routes answered without the token: /health (for monitors) and the /qr page (it holds no secret;
+// its script asks for the token and sends it on every call it makes).
+const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', QR_PAGE_PATH]);
 
 export interface AppOptions {
   clienteId: number;
@@ -104,12 +109,8 @@ export function createApp(options: AppOptions): Koa {
   router.get('/health', poll.health);
   router.get('/status', poll.status);
 
-  router.get('/qr-code', async (ctx) => {
-    const { qr } = await service.getQr();
-    ctx.body = { qr_code: qr };
-  });
-
   const parseJson = jsonBody();
+  qrRoutes(router, service, parseJson);
 
   router.post('/send', parseJson, async (ctx) => {
     const params = parseSendRequest(ctx.request.body, clienteId);
@@ -150,6 +151,11 @@ export function createApp(options: AppOptions): Koa {
     });
   }
 
+  router.get('/openapi.json', (ctx) => {
+    ctx.type = 'application/json; charset=utf-8';
+    ctx.body = OPENAPI_JSON;
+  });
+
   app.use(accessLog(options.logger));
   app.use(errorHandler(options.logger));
   if (options.isShuttingDown) {
@@ -160,7 +166,7 @@ export function createApp(options: AppOptions): Koa {
       return next();
     });
   }
-  if (options.apiToken !== undefined) app.use(bearerAuth(options.apiToken));
+  if (options.apiToken !== undefined) app.use(bearerAuth(options.apiToken, PUBLIC_PATHS));
   // After the shutdown gate and the token check, which apply to the polled routes as to the rest.
   app.use(poll.shortcut);
   app.use(router.routes());

@@ -1,4 +1,5 @@
-// Validation of POST /send bodies: the only door through which a message can leave this tenant's WhatsApp.
+// Validation of request bodies: POST /send (the only door through which a message can leave this tenant's
+// WhatsApp), POST /disconnect and POST /pairing-code.
 import { AppError } from '../../shared/errors.js';
 import { isPhoneDigits, isRecord } from '../../shared/guards.js';
 import type { SendParams } from '../../shared/protocol.js';
@@ -30,15 +31,17 @@ function readClienteId(body: Record<string, unknown>, clienteId: number): void {
   }
 }
 
-function readTo(body: Record<string, unknown>): string {
-  const raw = Object.hasOwn(body, 'to') ? body.to : undefined;
+// The one rule for a phone number in a body (`to` of /send, `phone` of /pairing-code): a JSON string,
+// its digits after removing the decoration, 8 to 15 of them.
+export function readPhoneNumber(body: Record<string, unknown>, field: string): string {
+  const raw = Object.hasOwn(body, field) ? body[field] : undefined;
   if (typeof raw !== 'string') {
-    throw new AppError('INVALID_PHONE_NUMBER', { message: 'to is required: a string with the international number, e.g. "5491123456789"' });
+    throw new AppError('INVALID_PHONE_NUMBER', { message: `${field} is required: a string with the international number, e.g. "5491123456789"` });
   }
   const digits = normalizePhoneNumber(raw);
   if (!digits) {
     throw new AppError('INVALID_PHONE_NUMBER', {
-      message: 'to must be an international number of 8 to 15 digits (country code, area code, number; +, spaces, dashes and parentheses are ignored)',
+      message: `${field} must be an international number of 8 to 15 digits (country code, area code, number; +, spaces, dashes and parentheses are ignored)`,
     });
   }
   return digits;
@@ -61,7 +64,7 @@ function readMessage(body: Record<string, unknown>): string {
 export function parseSendRequest(body: unknown, clienteId: number): SendParams {
   if (!isRecord(body)) throw new AppError('INVALID_BODY');
   readClienteId(body, clienteId);
-  return { to: readTo(body), message: readMessage(body) };
+  return { to: readPhoneNumber(body, 'to'), message: readMessage(body) };
 }
 
 // POST /disconnect takes an optional body {"logout": true}.
@@ -71,4 +74,10 @@ export function parseDisconnectRequest(body: unknown): { logout: boolean } {
   if (!Object.hasOwn(body, 'logout') || body.logout === undefined) return { logout: false };
   if (typeof body.logout !== 'boolean') throw new AppError('INVALID_FIELD', { message: 'logout must be true or false' });
   return { logout: body.logout };
+}
+
+// POST /pairing-code takes {"phone": "<the number of the phone to link>"}.
+export function parsePairingRequest(body: unknown): { phone: string } {
+  if (!isRecord(body)) throw new AppError('INVALID_BODY');
+  return { phone: readPhoneNumber(body, 'phone') };
 }

@@ -198,7 +198,7 @@ describe('faults on the real stack (real Chromium, simulated WhatsApp Web)', fun
 
     it('backs off, stops retrying with the reason in /status, and retries on POST /connect', async () => {
       service = await startService({
-        env: { WA_DRIVER: 'whatsapp-web.js', CHROME_PATH: '/nonexistent/chrome', RESTART_MAX_FAILURES: '2' },
+        env: { WA_DRIVER: 'whatsapp-web.js', CHROME_PATH: '/nonexistent/chrome', RESTART_MAX_FAILURES: '2', CRASH_LOOP_RETRY_MS: '0' },
       });
       await service.waitForLog((line) => line.message === 'Worker keeps failing; not restarting it', 20_000);
       const status = await request(`${service.url}/status`);

@@ -21,6 +21,22 @@ describe('service with the simulated driver (real processes)', function () {
     await service?.cleanup();
   });
 
+  it('links by pairing code: the same code for the same number, READY FAKE_SCAN_DELAY_MS later with that phone', async () => {
+    service = await startService({ env: { FAKE_SCAN_DELAY_MS: '1500' } });
+    await service.waitForState('QR_REQUIRED');
+    const asked = await postJson(`${service.url}/pairing-code`, { phone: '+54 9 11 5555-0000' });
+    expect(asked.status, JSON.stringify(asked.body)).to.equal(200);
+    expect(asked.body.pairing_code).to.match(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+    const again = await postJson(`${service.url}/pairing-code`, { phone: '5491155550000' });
+    expect(again.body).to.deep.equal(asked.body);
+    expect((await request(`${service.url}/status`)).body.state).to.equal('QR_REQUIRED');
+    await service.waitForState('READY');
+    expect((await request(`${service.url}/account-info`)).body).to.include({ phone: '5491155550000' });
+    const refused = await postJson(`${service.url}/pairing-code`, { phone: '5491155550000' });
+    expect(refused.status).to.equal(409);
+    expect(refused.body).to.include({ code: 'PAIRING_NOT_AVAILABLE' });
+  });
+
   it('goes QR -> READY -> send -> SIGUSR2 recycle -> READY without QR -> disconnect -> connect -> SIGTERM exit 0', async () => {
     service = await startService();
     const supervisorPid = service.child.pid as number;

@@ -24,6 +24,7 @@ export function scriptedDrivers(script: DriverScript): (layout: SessionLayout) =
         initialize: () => (script.neverReady ? Promise.resolve() : fake.initialize()),
         sendText: (to, body) => (script.hangSends ? new Promise(() => undefined) : fake.sendText(to, body)),
         getAccountInfo: () => fake.getAccountInfo(),
+        requestPairingCode: (phone) => fake.requestPairingCode(phone),
         probe: () => fake.probe(),
         logout: () => fake.logout(),
         destroy: () => fake.destroy(),

@@ -8,6 +8,7 @@ import { SessionStateStore, type SessionSnapshot } from '../../supervisor/sessio
 
 export type Call =
   | { name: 'getQr' }
+  | { name: 'requestPairingCode'; phone: string }
   | { name: 'send'; params: SendParams; idempotencyKey?: string | undefined }
   | { name: 'getAccountInfo' }
   | { name: 'disconnect'; logout: boolean }
@@ -33,6 +34,11 @@ export class SessionStandIn implements SessionService, SendService {
   async getQr(): Promise<{ qr: string }> {
     this.#forward({ name: 'getQr' });
     return { qr: this.qr };
+  }
+
+  async requestPairingCode(phone: string): Promise<{ code: string }> {
+    this.#forward({ name: 'requestPairingCode', phone });
+    return { code: 'STAN-DIN1' };
   }
 
   async send(params: SendParams, options: SendOptions = {}): Promise<SendOutcome> {

@@ -34,6 +34,7 @@ function handDrivers(options: { failStart?: string } = {}) {
           return { messageId: `id-${to}` };
         },
         getAccountInfo: async () => ({ phone: '1', platform: 'android', pushname: 'x' }),
+        requestPairingCode: async () => 'ABCDEFGH',
         probe: async () => undefined,
         logout: async () => void (driver.destroyed = true),
         destroy: async () => {
@@ -94,6 +95,18 @@ describe('worker session', function () {
     expect(driver().sends).to.deep.equal([]);
     driver().emit({ type: 'ready' });
     expect(await worker.send(SEND)).to.deep.equal({ messageId: 'id-5491123456789' });
+  });
+
+  it('asks the driver for a pairing code only while QR_REQUIRED, and gives it as ABCD-EFGH', async function () {
+    const { worker, driver } = session();
+    await worker.start();
+    const early = await rejectionOf(worker.requestPairingCode('5491123456789'));
+    expect(early).to.include({ code: 'PAIRING_NOT_AVAILABLE' });
+    expect((early as Error).message).to.contain('state: INIT');
+    driver().emit({ type: 'qr', qr: '2@a' });
+    expect(await worker.requestPairingCode('5491123456789')).to.equal('ABCD-EFGH');
+    driver().emit({ type: 'ready' });
+    expect(await rejectionOf(worker.requestPairingCode('5491123456789'))).to.include({ code: 'PAIRING_NOT_AVAILABLE' });
   });
 
   it('lets a send in flight finish before a disconnect closes the client, and refuses new ones at once', async function () {

@@ -1,6 +1,6 @@
 // The one small interface between the worker and a WhatsApp implementation.
 // Its events and calls follow whatsapp-web.js's Client (qr, authenticated, ready, auth_failure,
-// change_state, disconnected, message_ack; initialize, sendMessage, info, logout, destroy) so the real driver is a thin
+// change_state, disconnected, message_ack; initialize, sendMessage, info, requestPairingCode, logout, destroy) so the real driver is a thin
 // adapter. One driver instance is one client lifetime: after destroy() a new one is created.
 import type { AccountInfo, MessageAck, SendResult } from '../../shared/protocol.js';
 import type { LoginFiles } from '../../shared/session-layout.js';
@@ -28,6 +28,9 @@ export interface WhatsAppDriver {
   // WhatsApp's server accepted it (ack >= 1); rejects with what became of it otherwise (see the catalogue).
   sendText(to: string, body: string): Promise<SendResult>;
   getAccountInfo(): Promise<AccountInfo>;
+  // While waiting to be linked: WhatsApp's pairing code for the phone `phone` (digits), to enter on that
+  // phone instead of scanning the QR (whatsapp-web.js's requestPairingCode). The link then follows as for a scan.
+  requestPairingCode(phone: string): Promise<string>;
   // Resolves when the client still responds (e.g. its page runs JavaScript); rejects or hangs otherwise.
   probe(): Promise<void>;
   // Unlinks this device from the phone and deletes the saved login.

@@ -2,10 +2,11 @@
 // after a delay, keeps a saved login on disk like LocalAuth does, and accepts sends, which it appends to
 // an outbox file (fake-outbox.jsonl in the session folder) so tests can see what would have gone out.
 // Each accepted send is acked like WhatsApp does: 1 (server) at once, 2 (delivered) deliveryDelayMs later.
+// A pairing code (linking by number) is derived from the tenant and the number, and "entered" scanDelayMs later.
 // Numbers starting with 0 are not real numbers, so they are used as switches for the hub's tests:
 // `0000...` is not on WhatsApp, `0500...` makes the send fail, `0422...` is a recipient WhatsApp cannot
 // resolve, `0429...` hits WhatsApp's limit on new contacts.
-import { randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { AppError } from '../../shared/errors.js';
 import type { AccountInfo, SendResult } from '../../shared/protocol.js';
@@ -28,6 +29,8 @@ const FAKE_REFUSALS = [
   { prefix: '0422', code: 'RECIPIENT_UNRESOLVABLE', text: 'WhatsApp cannot resolve this recipient (No LID for user)' },
   { prefix: '0429', code: 'NEW_CONTACT_LIMIT', text: 'WhatsApp refused the message: too many messages to new contacts (error 463)' },
 ] as const;
+// Letters and digits as WhatsApp's pairing codes use them.
+const PAIRING_ALPHABET = 'ABCDEFGHJKLMNPQRSTVWXYZ123456789';
 // A saved login restores quickly, but not synchronously, as a real client would.
 const RESTORE_DELAY_MS = 50;
 
@@ -84,6 +87,15 @@ export class FakeDriver implements WhatsAppDriver {
     return { phone: login.phone, platform: 'android', pushname: login.pushname };
   }
 
+  // Called only while waiting to be linked. The code is derived from the tenant and the number (the hub's
+  // tests can predict it); the phone "enters" it scanDelayMs later, and the login is that phone's.
+  async requestPairingCode(phone: string): Promise<string> {
+    this.#clearTimers();
+    this.#later(this.#options.scanDelayMs, () => void this.#scanned(phone));
+    const digest = hash('sha256', `fake-pairing:${this.#options.clienteId}:${phone}`, 'buffer');
+    return [...digest.subarray(0, 8)].map((byte) => PAIRING_ALPHABET[byte % PAIRING_ALPHABET.length]).join('');
+  }
+
   async probe(): Promise<void> {
     // Nothing to hang: the simulated session lives in this process.
   }
@@ -96,9 +108,13 @@ export class FakeDriver implements WhatsAppDriver {
 
   async destroy(): Promise<boolean> {
     this.#destroyed = true;
+    this.#clearTimers();
+    return true;
+  }
+
+  #clearTimers(): void {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    return true;
   }
 
   #later(delayMs: number, action: () => void): void {
@@ -116,11 +132,11 @@ export class FakeDriver implements WhatsAppDriver {
     this.#later(this.#options.qrRotateMs, () => this.#showQr());
   }
 
-  async #scanned(): Promise<void> {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
+  // The phone linked this device: by the QR (the tenant's made-up number) or by a code for `phone`.
+  async #scanned(phone?: string): Promise<void> {
+    this.#clearTimers();
     const login: SavedLogin = {
-      phone: `54911${String(this.#options.clienteId).padStart(8, '0')}`.slice(-13),
+      phone: phone ?? `54911${String(this.#options.clienteId).padStart(8, '0')}`.slice(-13),
       pushname: `LeadMaster fake ${this.#options.clienteId}`,
       linkedAt: new Date().toISOString(),
     };

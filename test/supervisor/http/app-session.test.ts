@@ -63,8 +63,14 @@ describe('HTTP app over the real session', function () {
     const qr = await request(`${server.url}/qr-code`);
     expect(qr.status).to.equal(200);
     expect(qr.body.qr_code).to.match(/^2@/);
+    const png = await fetch(`${server.url}/qr-code?format=png`);
+    expect(png.status).to.equal(200);
+    expect(png.headers.get('content-type')).to.equal('image/png');
     expectRefused(await postJson(`${server.url}/send`, SEND), 'SESSION_NOT_READY', 'QR_REQUIRED');
     expectRefused(await request(`${server.url}/account-info`), 'SESSION_NOT_READY', 'QR_REQUIRED');
+    const pairing = await postJson(`${server.url}/pairing-code`, { phone: '5491123456789' });
+    expect(pairing.status).to.equal(200);
+    expect(pairing.body.pairing_code).to.match(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
     expect(await outboxLines(forks)).to.deep.equal([]);
   });
 
@@ -74,6 +80,8 @@ describe('HTTP app over the real session', function () {
     const sent = await postJson(`${server.url}/send`, SEND);
     expect(sent.status).to.equal(200);
     expectRefused(await request(`${server.url}/qr-code`), 'QR_NOT_AVAILABLE', 'READY');
+    expectRefused(await request(`${server.url}/qr-code?format=png`), 'QR_NOT_AVAILABLE', 'READY');
+    expectRefused(await postJson(`${server.url}/pairing-code`, { phone: '5491123456789' }), 'PAIRING_NOT_AVAILABLE', 'READY');
     const outbox = await outboxLines(forks);
     expect(outbox.map((line) => line.message_id)).to.deep.equal([sent.body.message_id]);
   });
@@ -91,5 +99,6 @@ describe('HTTP app over the real session', function () {
     forks.children[0]?.kill('SIGKILL');
     await until((snapshot) => snapshot.worker.status === 'BACKOFF');
     expectRefused(await postJson(`${server.url}/send`, SEND), 'SESSION_NOT_READY', 'INIT');
+    expectRefused(await postJson(`${server.url}/pairing-code`, { phone: '5491123456789' }), 'PAIRING_NOT_AVAILABLE', 'INIT');
   });
 });

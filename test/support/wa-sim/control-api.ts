@@ -35,6 +35,13 @@ export async function handleControl(route: string, req: IncomingMessage, res: Se
       phone.scan(requireString(await readJson(req), 'qr'));
       sendJson(res, 200, { ok: true, linkedDevices: phone.linkedDevices() });
       return true;
+    case 'GET /__sim/pairing-code':
+      sendJson(res, 200, phone.currentPairingCode() ?? null);
+      return true;
+    case 'POST /__sim/enter-code':
+      phone.enterPairingCode(requireString(await readJson(req), 'code'));
+      sendJson(res, 200, { ok: true, linkedDevices: phone.linkedDevices() });
+      return true;
     case 'GET /__sim/messages':
       sendJson(res, 200, outgoing.sentMessages());
       return true;

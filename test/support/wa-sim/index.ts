@@ -1,7 +1,8 @@
 // wa-sim: a local stand-in for web.whatsapp.com (and the phone behind it) so that the real, unmodified
 // whatsapp-web.js 1.34.7 can be tested in real Chromium without internet access.
 //
-// Pieces: cert.ts (self-signed cert via openssl), phone.ts (linked devices, QR refs, the network),
+// Pieces: cert.ts (self-signed cert via openssl), phone.ts (linked devices, QR refs, pairing codes, the
+// network; pairing.ts the codes, wait-for.ts waiting on its state),
 // outgoing.ts (lookups, messages, what the next send meets), page-protocol.ts (server <-> page events),
 // server.ts (HTTPS: page + /__wa page API), control-api.ts (/__sim control API), json-http.ts,
 // page/ (browser side: index.html + wa-web.js).
@@ -23,17 +24,21 @@
 //   message isSendFailure. whatsapp-web.js sees the send result only with sendMessage's waitUntilMsgSent.
 // - withoutLid(number): lookups find the number, but opening its chat (findOrCreateLatestChat, from
 //   sendMessage's getChat) throws "No LID for user", as WhatsApp Web 2.3000.x does.
+// - client.requestPairingCode(number): resolves with the code the server issued ("ABCDEFGH"; also a 'code'
+//   event); sim.enterPairingCode(code) as the phone whose number it is links the page like scan() does:
+//   'authenticated' then 'ready'. A code asked for another number is refused, as that phone never sees it.
 // - client.logout(): the device is unlinked on the server; no events are emitted.
 // - hasSynced (-> 'authenticated' + 'ready') is set syncDelayMs after CONNECTED but never before the
 //   library has registered its 'change:hasSynced' listener, so 'ready' is deterministic here. Real WhatsApp
 //   does not wait; a product driver should still guard 'ready' with a timeout.
 import { createSelfSignedCertificate } from './cert.js';
 import { loadPageAssets } from './page-assets.js';
-import { SimPhone } from './phone.js';
+import { SimPhone, type SimPairingCode } from './phone.js';
 import { startSimServer } from './server.js';
 import type { ResolvedSimOptions, SimAckStep, SimMessage, SimOptions } from './types.js';
 
 export type { SimAckStep, SimMessage, SimOptions } from './types.js';
+export type { SimPairingCode } from './phone.js';
 
 export interface WhatsAppSimulator {
   readonly port: number;
@@ -44,6 +49,10 @@ export interface WhatsAppSimulator {
   currentQr(): string | undefined;
   waitForQr(opts?: { timeoutMs?: number; notEqualTo?: string }): Promise<string>;
   scan(qr: string): void;
+  /** The pairing code a page waiting to be linked last asked for (client.requestPairingCode), and its number. */
+  currentPairingCode(): SimPairingCode | undefined;
+  /** The phone's user enters `code`: links that page like a scan; refused if it was asked for another number. */
+  enterPairingCode(code: string): void;
   linkedDevices(): number;
   sentMessages(): SimMessage[];
   failNextSend(reason?: string): void;
@@ -94,6 +103,8 @@ export async function startWhatsAppSimulator(options: SimOptions = {}): Promise<
     currentQr: () => phone.currentQr(),
     waitForQr: (opts) => phone.waitForQr(opts),
     scan: (qr) => phone.scan(qr),
+    currentPairingCode: () => phone.currentPairingCode(),
+    enterPairingCode: (code) => phone.enterPairingCode(code),
     linkedDevices: () => phone.linkedDevices(),
     sentMessages: () => phone.outgoing.sentMessages(),
     failNextSend: (reason) => phone.outgoing.failNextSend(reason),

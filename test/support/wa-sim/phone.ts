@@ -4,12 +4,15 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { SimOutgoing, type LookupOutcome, type SendOutcome } from './outgoing.js';
+import { enteredCode, issuePairingCode, type SimPairingCode } from './pairing.js';
 import { newRef, qrString, type PageAccount, type PageKeys, type PageLink } from './page-protocol.js';
 import { SimError } from './sim-error.js';
 import type { ResolvedSimOptions } from './types.js';
+import { waitForValue } from './wait-for.js';
 
 export { SimError } from './sim-error.js';
 export type { LookupOutcome, SendOutcome } from './outgoing.js';
+export type { SimPairingCode } from './pairing.js';
 export type { PageAccount, PageEvent, PageKeys, PageLink } from './page-protocol.js';
 
 interface PageConnection {
@@ -18,6 +21,8 @@ interface PageConnection {
   readonly keys: PageKeys;
   token: string | undefined;
   qr: string | undefined;
+  // The code this page asked for to link by phone number instead (startAltLinkingFlow), and for which number.
+  pairing: SimPairingCode | undefined;
   rotateTimer: NodeJS.Timeout | undefined;
 }
 
@@ -55,6 +60,7 @@ export class SimPhone {
       keys,
       token: undefined,
       qr: undefined,
+      pairing: undefined,
       rotateTimer: undefined,
     };
     this.#connections.set(conn.id, conn);
@@ -99,33 +105,12 @@ export class SimPhone {
   }
 
   waitForQr(opts: { timeoutMs?: number; notEqualTo?: string } = {}): Promise<string> {
-    const timeoutMs = opts.timeoutMs ?? 30_000;
-    return new Promise<string>((resolve, reject) => {
-      const check = (): boolean => {
-        const qr = this.currentQr();
-        if (qr === undefined || qr === opts.notEqualTo) return false;
-        cleanup();
-        resolve(qr);
-        return true;
-      };
-      const onClose = (): void => {
-        cleanup();
-        reject(new Error('wa-sim: simulator closed while waiting for a QR'));
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`wa-sim: no${opts.notEqualTo === undefined ? '' : ' new'} QR within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        this.#events.off('qr', check);
-        this.#events.off('close', onClose);
-      };
-      this.#events.on('qr', check);
-      this.#events.on('close', onClose);
-      if (this.#closed) onClose();
-      else check();
-    });
+    const read = (): string | undefined => {
+      const qr = this.currentQr();
+      return qr === opts.notEqualTo ? undefined : qr;
+    };
+    const what = opts.notEqualTo === undefined ? 'QR' : 'new QR';
+    return waitForValue(this.#events, 'qr', read, { timeoutMs: opts.timeoutMs ?? 30_000, what, closed: this.#closed });
   }
 
   scan(qr: string): void {
@@ -137,11 +122,45 @@ export class SimPhone {
         409,
       );
     }
+    this.#link(conn);
+  }
+
+  /** A page waiting to be linked (found by its static key) asks for a code for the phone `phone`. */
+  requestPairingCode(staticKey: string, phone: string, notify: boolean): string {
+    this.#assertOnline();
+    const pairing = issuePairingCode(phone, notify);
+    const conn = [...this.#connections.values()].find((c) => c.token === undefined && c.keys.staticKey === staticKey);
+    if (!conn) throw new SimError('wa-sim: no page waiting to be linked has these keys', 409);
+    conn.pairing = pairing;
+    return pairing.code;
+  }
+
+  /** The code most recently asked for by a page still waiting to be linked. */
+  currentPairingCode(): SimPairingCode | undefined {
+    let pairing: SimPairingCode | undefined;
+    for (const conn of this.#connections.values()) if (conn.token === undefined && conn.pairing) pairing = conn.pairing;
+    return pairing;
+  }
+
+  /** This phone's user enters `code` (dashes and case ignored) in Linked devices: that page is linked. */
+  enterPairingCode(code: string): void {
+    this.#assertOnline();
+    const entered = enteredCode(code);
+    const conn = [...this.#connections.values()].find((c) => c.token === undefined && c.pairing?.code === entered);
+    if (!conn?.pairing) throw new SimError('wa-sim: enterPairingCode() refused: no page waiting to be linked has that code', 409);
+    if (conn.pairing.phone !== this.#options.phone) {
+      throw new SimError(`wa-sim: that code was asked for ${conn.pairing.phone}, not for this phone (${this.#options.phone})`, 409);
+    }
+    this.#link(conn);
+  }
+
+  #link(conn: PageConnection): void {
     const token = randomBytes(24).toString('base64url');
     this.#devices.set(token, { linkedAt: Date.now() });
     clearInterval(conn.rotateTimer);
     conn.rotateTimer = undefined;
     conn.qr = undefined;
+    conn.pairing = undefined;
     conn.token = token;
     conn.link.push({ type: 'paired', token, account: this.#account() });
   }

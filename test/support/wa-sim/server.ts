@@ -61,6 +61,11 @@ export async function startSimServer(cert: SimCertificate, phone: SimPhone, asse
         if (outcome.answerAfterMs > 0) await new Promise((resolve) => setTimeout(resolve, outcome.answerAfterMs));
         return sendJson(res, 200, { t: outcome.message.at, acks: outcome.acks });
       }
+      case 'POST /__wa/pairing-code': {
+        const body = await readJson(req);
+        const code = phone.requestPairingCode(requireString(body, 'staticKey'), requireString(body, 'phone'), body.notify !== false);
+        return sendJson(res, 200, { code });
+      }
       case 'POST /__wa/logout': {
         phone.unlinkFromPage(requireString(await readJson(req), 'token'));
         return sendJson(res, 200, { ok: true });

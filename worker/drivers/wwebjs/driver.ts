@@ -86,6 +86,8 @@ class WwebjsDriver implements WhatsAppDriver {
     client.on('authenticated', () => this.#emit({ type: 'authenticated' }));
     client.on('ready', () => this.#emit({ type: 'ready' }));
     client.on('auth_failure', (message: unknown) => this.#emit({ type: 'auth_failure', message: String(message) }));
+    // Not the code itself: whoever has it can link a phone to this session.
+    client.on('code', () => this.#logger.info('WhatsApp issued a pairing code (a new one every 3 min until linked: ask POST /pairing-code again)'));
     client.on('change_state', (state: unknown) => this.#emit({ type: 'change_state', state: String(state) }));
     client.on('message_ack', (message: wwebjs.Message, ack: unknown) => {
       this.#acks.onAck(message.id._serialized, message.to, message.fromMe, ack);
@@ -156,6 +158,13 @@ class WwebjsDriver implements WhatsAppDriver {
     const info = this.#requireClient().info;
     if (!info) throw new AppError('SESSION_NOT_READY', { message: 'WhatsApp has not reported the account yet' });
     return { phone: info.wid.user, platform: info.platform, pushname: info.pushname };
+  }
+
+  // WhatsApp's code to link by number instead of QR; WhatsApp also notifies that phone to enter it. The
+  // library asks for a fresh code every 3 minutes while still unlinked ('code' events, logged); the link
+  // itself then arrives like a scan's (authenticated, ready).
+  async requestPairingCode(phone: string): Promise<string> {
+    return this.#requireClient().requestPairingCode(phone, true);
   }
 
   async probe(): Promise<void> {

@@ -1,13 +1,17 @@
 // wa-sim: browser side of the simulated WhatsApp Web, served as https://web.whatsapp.com/__wa/wa-web.js.
 // Plain browser JavaScript (not compiled by tsc; the server reads it from the source tree).
 //
+// Linking with a phone number (client.requestPairingCode): WAWebAltDeviceLinkingApi's setPairingType,
+// initializeAltDeviceLinking and startAltLinkingFlow ask the server for a code (POST /__wa/pairing-code);
+// the phone entering it (sim.enterPairingCode) links the page exactly like a scan ('paired').
+//
 // It provides window.Debug.VERSION and window.require(<module>) for exactly the modules whatsapp-web.js
 // 1.34.7 touches in its session lifecycle (initialize/inject, ExposeAuthStore, LoadUtils, attachEventListeners,
 // logout) and in the text-send / number-lookup flow. Any other module name THROWS and is reported to the
 // server (sim.unknownModules()), so a library upgrade that needs more shows up as a test failure.
 //
 // Minimal stubs for modules the library only stores or probes (not used by the simulated flows):
-//   WAWebAltDeviceLinkingApi, WAWebAdvSignatureApi   stored by ExposeAuthStore (pairing-code login only)
+//   WAWebAdvSignatureApi                             stored by ExposeAuthStore, never called
 //   WAWebCallCollection                              probed with `typeof .on === 'function'` (calls)
 //   WAWebBackendJobsCommon, WAWebE2EProtoUtils,      targets of WWebJS.injectToFunction (wrapped in try/catch;
 //   WAWebAddonReactionTableMode,                     the stub has no such function, so nothing is patched)
@@ -551,6 +555,36 @@
     }));
   }
 
+  // ------------------------------------------------------------------ linking with a phone number
+
+  let pairingType = null;
+
+  /** WAWebAltDeviceLinkingApi, as whatsapp-web.js's requestPairingCode drives it. */
+  const AltDeviceLinking = {
+    setPairingType(type) {
+      pairingType = type;
+    },
+    async initializeAltDeviceLinking() {
+      if (pairingType !== 'ALT_DEVICE_LINKING') {
+        throw new Error(`wa-sim: initializeAltDeviceLinking() without setPairingType('ALT_DEVICE_LINKING') (got ${pairingType})`);
+      }
+      if (Socket.state !== 'UNPAIRED' && Socket.state !== 'UNPAIRED_IDLE') {
+        throw new Error(`wa-sim: linking with a phone number needs an unpaired page (state ${Socket.state})`);
+      }
+    },
+    /** Resolves with the code WhatsApp's servers issued for this page and that number ("ABCDEFGH"). */
+    async startAltLinkingFlow(phoneNumber, showNotification) {
+      const res = await post('/__wa/pairing-code', {
+        staticKey: encodeB64(keys.staticKey),
+        phone: String(phoneNumber),
+        notify: showNotification !== false,
+      });
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(data.error || `wa-sim: pairing code refused (HTTP ${res.status})`);
+      return data.code;
+    },
+  };
+
   // ------------------------------------------------------------------ modules
 
   const collections = { Msg, Chat, Contact };
@@ -599,8 +633,8 @@
     WAWebMsgKey: MsgKey,
     WAWebGetEphemeralFieldsMsgActionsUtils: { getEphemeralFields: () => ({}) },
     WAWebSendMsgChatAction: { addAndSendMsgToChat },
+    WAWebAltDeviceLinkingApi: AltDeviceLinking,
     // Stubs (see header comment).
-    WAWebAltDeviceLinkingApi: {},
     WAWebAdvSignatureApi: {},
     WAWebCallCollection: {},
     WAWebBackendJobsCommon: {},
