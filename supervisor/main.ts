@@ -10,6 +10,7 @@ import { execaFork } from './fork.js';
 import { HTTP_CLOSE_GRACE_MS } from '../shared/timings.js';
 import { createApp } from './http/app.js';
 import { IdempotencyStore } from './idempotency-store.js';
+import { MessageStatusStore } from './message-status-store.js';
 import { SendQueue } from './send-queue.js';
 import { Sender } from './sender.js';
 import { WorkerHost } from './worker-host.js';
@@ -30,15 +31,26 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger({ component: 'supervisor', clienteId: config.clienteId, level: config.logLevel });
   const layout = sessionLayout(config);
+  const statuses = await MessageStatusStore.open({
+    file: layout.messageStatusFile,
+    ttlMs: config.messageStatusTtlMs,
+    max: config.messageStatusMax,
+    logger,
+  });
   const host = new WorkerHost({
     config,
     logger,
     fork: execaFork(WORKER_ENTRY, process.env, logger),
     forgetLogin: () => forgetLogin(layout, config.driver),
+    onMessage: (event) => statuses.ack(event.messageId, event.ack),
   });
   const store = await IdempotencyStore.open(layout.idempotencyFile, config.idempotencyTtlMs, logger);
   const sender = new Sender(
-    (params) => host.send(params),
+    async (params) => {
+      const result = await host.send(params);
+      statuses.sent(result.messageId, params.to);
+      return result;
+    },
     new SendQueue({ maxQueued: config.sendQueueMax, minIntervalMs: config.sendMinIntervalMs }),
     store,
     logger,
@@ -51,6 +63,7 @@ async function main(): Promise<void> {
     sender,
     logger,
     isShuttingDown: () => shuttingDown,
+    messages: statuses,
   });
 
   const server = http.createServer(app.callback());
@@ -82,7 +95,7 @@ async function main(): Promise<void> {
     sender.close(new AppError('SHUTTING_DOWN', { message: 'The service is shutting down; this message was not sent' }));
     void (async () => {
       await host.stop().catch((error: unknown) => logger.error('Worker stop failed', describeError(error)));
-      await store.flush();
+      await Promise.all([store.flush(), statuses.flush()]);
       server.close();
       server.closeIdleConnections();
       setTimeout(() => server.closeAllConnections(), HTTP_CLOSE_GRACE_MS).unref();

@@ -5,6 +5,7 @@ import Koa, { type Middleware } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { messageStatusBody, type MessageStatus } from '../message-status.js';
 import type { SendService } from '../sender.js';
 import type { SessionService } from '../session-service.js';
 import { accessLog } from './access-log.js';
@@ -25,6 +26,12 @@ export interface AppOptions {
   logger: Logger;
   // True once SIGINT/SIGTERM arrived: everything but /health answers 503.
   isShuttingDown?: () => boolean;
+  // What became of sent messages (GET /messages/:message_id); none known when absent.
+  messages?: MessageStatusReader;
+}
+
+export interface MessageStatusReader {
+  get(messageId: string): MessageStatus | undefined;
 }
 
 // A body must be uncompressed UTF-8 JSON; a request without one (e.g. POST /disconnect) is fine.
@@ -114,6 +121,18 @@ export function createApp(options: AppOptions): Koa {
     const { messageId, replayed } = await sender.send(params, { idempotencyKey });
     if (replayed) ctx.set('Idempotent-Replayed', 'true');
     ctx.body = { ok: true, message_id: messageId };
+  });
+
+  // Answered from the status store, whatever the session's state: no worker is asked.
+  router.get('/messages/:message_id', (ctx) => {
+    const messageId = ctx.params.message_id ?? '';
+    const message = options.messages?.get(messageId);
+    if (!message) {
+      throw new AppError('MESSAGE_NOT_FOUND', {
+        message: `No message ${JSON.stringify(messageId.slice(0, 200))} was sent by this tenant, or it was forgotten (MESSAGE_STATUS_TTL_MS, MESSAGE_STATUS_MAX)`,
+      });
+    }
+    ctx.body = messageStatusBody(message);
   });
 
   router.post('/disconnect', parseJson, async (ctx) => {
