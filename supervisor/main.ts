@@ -13,6 +13,7 @@ import { IdempotencyStore } from './idempotency-store.js';
 import { MessageStatusStore } from './message-status-store.js';
 import { SendQueue } from './send-queue.js';
 import { Sender } from './sender.js';
+import { startWebhooks } from './webhooks/webhooks.js';
 import { WorkerHost } from './worker-host.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     forgetLogin: () => forgetLogin(layout, config.driver),
     onMessage: (event) => statuses.ack(event.messageId, event.ack),
   });
+  const webhooks = await startWebhooks(config, layout.webhookOutbox, { clienteId: config.clienteId, session: host, messages: statuses }, logger);
   const store = await IdempotencyStore.open(layout.idempotencyFile, config.idempotencyTtlMs, logger);
   const sender = new Sender(
     async (params) => {
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
     logger,
     isShuttingDown: () => shuttingDown,
     messages: statuses,
+    webhookHealth: () => webhooks?.health() ?? null,
   });
 
   const server = http.createServer(app.callback());
@@ -95,6 +98,8 @@ async function main(): Promise<void> {
     sender.close(new AppError('SHUTTING_DOWN', { message: 'The service is shutting down; this message was not sent' }));
     void (async () => {
       await host.stop().catch((error: unknown) => logger.error('Worker stop failed', describeError(error)));
+      // After the worker: the state changes of its stop are in the outbox (delivered after a restart).
+      await webhooks?.stop().catch((error: unknown) => logger.error('Webhooks stop failed', describeError(error)));
       await Promise.all([store.flush(), statuses.flush()]);
       server.close();
       server.closeIdleConnections();

@@ -12,7 +12,7 @@ import { accessLog } from './access-log.js';
 import { bearerAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
-import { pollRoutes } from './poll-routes.js';
+import { pollRoutes, type WebhookHealthSource } from './poll-routes.js';
 import { parseDisconnectRequest, parseSendRequest } from './send-request.js';
 
 const BODY_LIMIT = '256kb';
@@ -28,6 +28,8 @@ export interface AppOptions {
   isShuttingDown?: () => boolean;
   // What became of sent messages (GET /messages/:message_id); none known when absent.
   messages?: MessageStatusReader;
+  // The webhook backlog for /health (a frozen object, new on every change); webhooks off when absent.
+  webhookHealth?: WebhookHealthSource;
 }
 
 export interface MessageStatusReader {
@@ -104,7 +106,7 @@ export function createApp(options: AppOptions): Koa {
   const router = new Router();
 
   // Answered by poll.shortcut below; the router keeps them for HEAD, trailing slashes and the 405 of other methods.
-  const poll = pollRoutes(service, clienteId);
+  const poll = pollRoutes(service, clienteId, options.webhookHealth);
   router.get('/health', poll.health);
   router.get('/status', poll.status);
 
