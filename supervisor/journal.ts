@@ -22,6 +22,11 @@ export interface OpenedJournal<R> {
   records: R[];
 }
 
+interface Batch {
+  lines: string[];
+  written: Promise<void>;
+}
+
 // Compacting pays off once the file holds this many more lines than twice the live records.
 const COMPACT_SLACK_LINES = 1000;
 
@@ -32,6 +37,8 @@ export class Journal<R> {
   #writes: Promise<void> = Promise.resolve();
   #lastAppendFailed = false;
   #lines = 0;
+  // The records waiting for the next write, while it has not started.
+  #batch: Batch | undefined;
 
   private constructor(file: string, what: string, logger: Logger, lines: number) {
     this.file = file;
@@ -70,18 +77,28 @@ export class Journal<R> {
     return this.#lines;
   }
 
-  // Appends one record after the writes before it. The chain goes on after a failure; the failure itself
-  // goes to this write's caller.
+  // Appends one record after the writes before it. Records appended while a write is under way go out
+  // together in the next one (one system call for many, under load). The chain goes on after a failure;
+  // the failure itself goes to the callers of that write.
   append(record: R): Promise<void> {
     this.#lines += 1;
-    const write = this.#writes.then(async () => {
-      const line = `${this.#lastAppendFailed ? '\n' : ''}${JSON.stringify(record)}\n`;
+    const line = JSON.stringify(record);
+    if (this.#batch) {
+      this.#batch.lines.push(line);
+      return this.#batch.written;
+    }
+    const batch: Batch = { lines: [line], written: Promise.resolve() };
+    this.#batch = batch;
+    batch.written = this.#writes.then(async () => {
+      // From here on, appends start the next batch.
+      this.#batch = undefined;
+      const text = `${this.#lastAppendFailed ? '\n' : ''}${batch.lines.join('\n')}\n`;
       this.#lastAppendFailed = true;
-      await appendFile(this.file, line);
+      await appendFile(this.file, text);
       this.#lastAppendFailed = false;
     });
-    this.#writes = write.catch(() => undefined);
-    return write;
+    this.#writes = batch.written.catch(() => undefined);
+    return batch.written;
   }
 
   // Rewrites the file with `live()` (read when the write runs, after every earlier append).

@@ -1,11 +1,12 @@
 // Delivers the outbox's events to WEBHOOK_URL one at a time, oldest first, off the request path: a 2xx is a
 // delivery; network errors, timeouts, 408, 429 and 5xx are tried again after a capped exponential backoff
 // (Retry-After honoured); any other 4xx means the receiver refuses the event (logged, dropped, counted).
-// It owns its one timer and its one request: stop() clears the one and aborts the other.
+// It owns its one timer, its one request and its kept-alive socket: stop() clears, aborts and closes them.
 import type { Logger } from '../../shared/logger.js';
 import { backoffMs, outcomeOf, type BackoffPolicy, type TryOutcome } from './retry.js';
 import type { WebhookEvent } from './events.js';
 import type { WebhookOutbox } from './outbox.js';
+import { WebhookPoster } from './post.js';
 import { SIGNATURE_HEADER, signatureOf } from './signature.js';
 
 export interface WebhookDelivererOptions {
@@ -15,7 +16,6 @@ export interface WebhookDelivererOptions {
   backoff: BackoffPolicy;
   outbox: WebhookOutbox;
   logger: Logger;
-  fetch?: typeof fetch;
 }
 
 // What /health shows (frozen; a new object on every change, so its cached body is rebuilt only then).
@@ -33,7 +33,7 @@ export class WebhookDeliverer {
   readonly #options: WebhookDelivererOptions;
   readonly #outbox: WebhookOutbox;
   readonly #logger: Logger;
-  readonly #fetch: typeof fetch;
+  readonly #poster: WebhookPoster;
   readonly #unsubscribe: () => void;
   #health: WebhookHealth;
   #lastError: string | null = null;
@@ -51,7 +51,7 @@ export class WebhookDeliverer {
     this.#options = options;
     this.#outbox = options.outbox;
     this.#logger = options.logger;
-    this.#fetch = options.fetch ?? fetch;
+    this.#poster = new WebhookPoster(options.url);
     this.#health = this.#build();
     this.#unsubscribe = this.#outbox.subscribe(() => {
       this.#publish();
@@ -78,6 +78,7 @@ export class WebhookDeliverer {
     }
     this.#request?.abort(new Error('the service is stopping'));
     await this.#drained;
+    this.#poster.close();
   }
 
   #wake(): void {
@@ -129,19 +130,13 @@ export class WebhookDeliverer {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'session-manager' };
     if (this.#options.secret !== undefined) headers[SIGNATURE_HEADER] = signatureOf(body, this.#options.secret);
     const request = new AbortController();
-    const { timeoutMs } = this.#options;
-    const timer = setTimeout(() => request.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     this.#request = request;
     try {
-      const response = await this.#fetch(this.#options.url, { method: 'POST', headers, body, signal: request.signal, redirect: 'manual' });
-      // The answer's body is not needed; reading it to the end lets the connection be reused.
-      await response.arrayBuffer();
-      return outcomeOf(response.status, response.headers.get('retry-after'), Date.now());
+      const answer = await this.#poster.post(body, headers, this.#options.timeoutMs, request.signal);
+      return outcomeOf(answer.status, answer.retryAfter, Date.now());
     } catch (error) {
-      const why = request.signal.aborted ? String((request.signal.reason as Error).message) : networkError(error);
-      return { kind: 'retry', why, retryAfterMs: undefined };
+      return { kind: 'retry', why: networkError(error), retryAfterMs: undefined };
     } finally {
-      clearTimeout(timer);
       this.#request = undefined;
     }
   }
@@ -171,10 +166,9 @@ export class WebhookDeliverer {
   }
 }
 
-// fetch's "fetch failed" says little: the cause has the code (ECONNREFUSED, ENOTFOUND, ...).
+// A network error by its code (ECONNREFUSED, ECONNRESET, ENOTFOUND...), else its message.
 function networkError(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
-  if (typeof cause?.code === 'string') return cause.code;
-  if (typeof cause?.message === 'string') return cause.message;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') return code;
   return error instanceof Error ? error.message : String(error);
 }

@@ -72,6 +72,20 @@ describe('journal', function () {
     expect((await open()).records).to.deep.equal([{ n: 1 }, { n: 3 }]);
   });
 
+  it('writes records appended during a write together in the next one, in order, and fails all of a failed write', async function () {
+    const { journal } = await open();
+    const first = journal.append({ n: 0 });
+    await rm(path.dirname(file), { recursive: true });
+    await mkdir(file, { recursive: true });
+    const batch = [1, 2, 3].map((n) => journal.append({ n }));
+    await first.catch(() => undefined);
+    const outcomes = await Promise.all(batch.map((write) => rejectionOf(write)));
+    expect(outcomes.map((error) => (error as NodeJS.ErrnoException).code)).to.deep.equal(['EISDIR', 'EISDIR', 'EISDIR']);
+    await rm(file, { recursive: true });
+    await Promise.all([4, 5, 6].map((n) => journal.append({ n })));
+    expect((await open()).records.map((row) => row.n)).to.deep.equal([4, 5, 6]);
+  });
+
   it('compacts to the live records read after the appends before it, through a temporary file', async function () {
     const { journal } = await open();
     const live: Row[] = [];
