@@ -37,6 +37,8 @@ const health: Middleware = (ctx) => {
     since: snapshot.since,
     last_disconnect_reason: snapshot.last_disconnect_reason,
     worker: snapshot.worker,
+    // The service's webhook backlog; the benchmarked service runs without webhooks.
+    webhook: null,
   };
 };
 
