@@ -23,7 +23,10 @@ export async function startWebhooks(
   sources: WebhookSources,
   logger: Logger,
 ): Promise<Webhooks | undefined> {
-  if (config.webhookUrl === undefined) return undefined;
+  if (config.webhookUrl === undefined) {
+    if (config.webhookSecret !== undefined) logger.warn('WEBHOOK_SECRET is set but WEBHOOK_URL is not: webhooks are off');
+    return undefined;
+  }
   const outbox = await WebhookOutbox.open({ file: outboxFile, max: config.webhookQueueMax, logger });
   const deliverer = new WebhookDeliverer({
     url: config.webhookUrl,
