@@ -14,6 +14,7 @@ interface StatusAnswer {
   state: string;
   since: string;
   last_disconnect_reason: string | null;
+  last_restore: unknown;
   worker: Record<string, unknown>;
 }
 
@@ -36,7 +37,10 @@ const health: Middleware = (ctx) => {
     timestamp: new Date().toISOString(),
     since: snapshot.since,
     last_disconnect_reason: snapshot.last_disconnect_reason,
+    last_restore: snapshot.last_restore,
     worker: snapshot.worker,
+    // The service's webhook backlog; the benchmarked service runs without webhooks.
+    webhook: null,
   };
 };
 
@@ -47,6 +51,7 @@ const status: Middleware = (ctx) => {
     state: snapshot.state,
     since: snapshot.since,
     last_disconnect_reason: snapshot.last_disconnect_reason,
+    last_restore: snapshot.last_restore,
     worker: snapshot.worker,
   };
 };

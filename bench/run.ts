@@ -7,9 +7,11 @@ import { benchHttp } from './http.js';
 import { benchLifecycle } from './lifecycle.js';
 import { benchMemory } from './memory.js';
 import { benchRecycle, chromiumPresent } from './recycle.js';
+import { benchWebhooks } from './webhooks.js';
 
 await benchLifecycle();
 await benchHttp();
+await benchWebhooks();
 if (chromiumPresent()) {
   await benchRecycle();
   await benchAckWait();

@@ -45,3 +45,17 @@ export const jsonStringArray: Reader<readonly string[]> = (raw) => {
   if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string')) return expected;
   return Object.freeze([...(parsed as string[])]);
 };
+
+// An absolute http:// or https:// URL with a host (where webhooks are POSTed). Credentials in it are
+// refused: they would be logged with the URL; a receiver checks the signature instead.
+export const httpUrl: Reader<string> = (raw) => {
+  const expected = new Expected('an http:// or https:// URL without user or password (e.g. https://hub.example.com/hooks/wa)');
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return expected;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') return expected;
+  return url.username === '' && url.password === '' ? url.href : expected;
+};

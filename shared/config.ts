@@ -2,7 +2,7 @@
 // SETTINGS: the Config type, the defaults, the validation and the start-up error lines all come from it,
 // and test/shared/config-readme.test.ts checks the README's configuration table against it.
 import path from 'node:path';
-import { Expected, integerIn, jsonStringArray, nonEmpty, oneOf, positiveId, token, type Reader } from './config-readers.js';
+import { Expected, httpUrl, integerIn, jsonStringArray, nonEmpty, oneOf, positiveId, token, type Reader } from './config-readers.js';
 
 const WA_DRIVERS = ['whatsapp-web.js', 'fake'] as const;
 export type WaDriver = (typeof WA_DRIVERS)[number];
@@ -74,6 +74,14 @@ export const SETTINGS = Object.freeze({
   SEND_MIN_INTERVAL_MS:  setting({ key: 'sendMinIntervalMs',   read: integerIn(0, HOUR, 1000),            default: 0 }),
   SEND_QUEUE_MAX:        setting({ key: 'sendQueueMax',        read: integerIn(1, 100_000, 100),          default: 100 }),
   IDEMPOTENCY_TTL_MS:    setting({ key: 'idempotencyTtlMs',    read: integerIn(MINUTE, 30 * DAY, DAY),    default: DAY }),
+  MESSAGE_STATUS_TTL_MS: setting({ key: 'messageStatusTtlMs', read: integerIn(MINUTE, 90 * DAY, 7 * DAY), default: 7 * DAY }),
+  MESSAGE_STATUS_MAX:    setting({ key: 'messageStatusMax',    read: integerIn(1, 1_000_000, 50_000),     default: 50_000 }),
+  WEBHOOK_URL:           setting({ key: 'webhookUrl',          read: httpUrl,                             default: undefined }),
+  WEBHOOK_SECRET:        setting({ key: 'webhookSecret',       read: nonEmpty,                            default: undefined,
+                                   secret: true }),
+  WEBHOOK_QUEUE_MAX:     setting({ key: 'webhookQueueMax',     read: integerIn(1, 1_000_000, 10_000),     default: 10_000 }),
+  WEBHOOK_TIMEOUT_MS:    setting({ key: 'webhookTimeoutMs',    read: integerIn(100, 10 * MINUTE, 10_000), default: 10_000 }),
+  WEBHOOK_RETRY_MAX_MS:  setting({ key: 'webhookRetryMaxMs',   read: integerIn(100, DAY, 5 * MINUTE),     default: 5 * MINUTE }),
   MAX_PENDING_CALLS:     setting({ key: 'maxPendingCalls',     read: integerIn(1, 100_000, 100),          default: 100 }),
   SHUTDOWN_GRACE_MS:     setting({ key: 'shutdownGraceMs',     read: integerIn(0, 10 * MINUTE, 10_000),   default: 10_000 }),
   HEARTBEAT_INTERVAL_MS: setting({ key: 'heartbeatIntervalMs', read: integerIn(100, 10 * MINUTE, 10_000), default: 10_000 }),

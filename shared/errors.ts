@@ -52,6 +52,11 @@ export const ERRORS = {
     message: 'No such route',
     description: 'Unknown path.',
   },
+  MESSAGE_NOT_FOUND: {
+    status: 404,
+    message: 'No message with this id was sent by this tenant',
+    description: '`GET /messages/:message_id`: this tenant never sent a message with this id through the service, or it was forgotten (older than `MESSAGE_STATUS_TTL_MS`, or beyond `MESSAGE_STATUS_MAX`).',
+  },
   METHOD_NOT_ALLOWED: {
     status: 405,
     message: 'Method not allowed on this route',

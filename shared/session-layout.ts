@@ -13,6 +13,10 @@ export interface SessionLayout {
   readonly webCache: string;
   // Remembered Idempotency-Keys (the supervisor's).
   readonly idempotencyFile: string;
+  // What became of each message sent through /send (acks), the supervisor's.
+  readonly messageStatusFile: string;
+  // Webhook events not delivered yet (and markers of those that were), the supervisor's.
+  readonly webhookOutbox: string;
   // The fake driver's saved login and what it "sent".
   readonly fakeLogin: string;
   readonly fakeOutbox: string;
@@ -39,6 +43,8 @@ export function sessionLayout(config: Pick<Config, 'sessionsDir' | 'clienteId'>)
     profile: path.join(dir, 'session'),
     webCache: path.join(dir, 'wwebjs-cache'),
     idempotencyFile: path.join(dir, 'idempotency.jsonl'),
+    messageStatusFile: path.join(dir, 'message-status.jsonl'),
+    webhookOutbox: path.join(dir, 'webhook-outbox.jsonl'),
     fakeLogin: path.join(dir, 'fake-login.json'),
     fakeOutbox: path.join(dir, 'fake-outbox.jsonl'),
     loginSnapshots: path.join(dir, 'login-snapshots'),

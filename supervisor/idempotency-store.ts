@@ -1,10 +1,10 @@
 // Remembers what happened to each Idempotency-Key, on disk, so a repeated /send (concurrent, after a worker
 // recycle, or after a restart of the service) returns the first answer instead of sending again.
-// The file is JSON lines, one record per change, compacted when it grows; the last record of a key wins.
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+// The file is a journal (journal.ts): one record per change, compacted when it grows; the last record of a
+// key wins.
 import { AppError, type SerializedError } from '../shared/errors.js';
-import { describeError, type Logger } from '../shared/logger.js';
+import type { Logger } from '../shared/logger.js';
+import { Journal } from './journal.js';
 
 // The first answer to a key: what every repeat gets.
 export type StoredResponse = { ok: true; messageId: string } | { ok: false; error: SerializedError };
@@ -41,41 +41,25 @@ const UNKNOWN_AFTER_CRASH: StoredResponse = {
 const SWEEP_EVERY_MS = 60_000;
 
 export class IdempotencyStore {
-  readonly #file: string;
+  readonly #journal: Journal<DiskRecord>;
   readonly #ttlMs: number;
-  readonly #logger: Logger;
   readonly #now: () => number;
   readonly #entries = new Map<string, Entry>();
   readonly #waiters = new Map<string, Promise<StoredResponse>>();
-  #writes: Promise<void> = Promise.resolve();
-  // After a failed append the file may end in half a line: the next record starts on a fresh line.
-  #lastAppendFailed = false;
-  #linesWritten = 0;
   #lastSweep = 0;
 
-  private constructor(file: string, ttlMs: number, logger: Logger, now: () => number) {
-    this.#file = file;
+  private constructor(journal: Journal<DiskRecord>, ttlMs: number, now: () => number) {
+    this.#journal = journal;
     this.#ttlMs = ttlMs;
-    this.#logger = logger;
     this.#now = now;
   }
 
   // Loads the file, turns sends that were in flight at a crash into "outcome unknown", and compacts it.
   static async open(file: string, ttlMs: number, logger: Logger, now: () => number = Date.now): Promise<IdempotencyStore> {
-    const store = new IdempotencyStore(file, ttlMs, logger, now);
-    await mkdir(path.dirname(file), { recursive: true });
-    let text = '';
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      // No file yet: the first start, or nothing was ever sent with a key.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    let unreadable = 0;
-    for (const line of text.split('\n')) if (!store.#load(line)) unreadable += 1;
-    // Half a line is expected after a failed append; more means the file was damaged.
-    if (unreadable > 0) logger.warn('Ignored unreadable lines of the idempotency file', { file, lines: unreadable });
-    await store.#compact();
+    const { journal, records } = await Journal.open({ file, what: 'idempotency file', logger, parse: parseRecord });
+    const store = new IdempotencyStore(journal, ttlMs, now);
+    for (const record of records) store.#load(record);
+    await journal.compact(() => store.#live());
     return store;
   }
 
@@ -130,27 +114,23 @@ export class IdempotencyStore {
 
   // Waits for pending writes (shutdown).
   flush(): Promise<void> {
-    return this.#writes;
+    return this.#journal.flush();
   }
 
-  // False when the line is not a record (counted and logged by open()).
-  #load(line: string): boolean {
-    if (line.trim() === '') return true;
-    let record: DiskRecord | null;
-    try {
-      record = JSON.parse(line) as DiskRecord | null;
-    } catch {
-      return false;
-    }
-    if (typeof record !== 'object' || record === null) return false;
-    if (typeof record.key !== 'string' || typeof record.fingerprint !== 'string' || typeof record.at !== 'number') return false;
+  #load(record: DiskRecord): void {
     if (record.kind === 'released' || this.#expired(record.at)) {
       this.#entries.delete(record.key);
-      return true;
+      return;
     }
     const response = record.kind === 'done' && record.response ? record.response : UNKNOWN_AFTER_CRASH;
     this.#entries.set(record.key, { fingerprint: record.fingerprint, at: record.at, response });
-    return true;
+  }
+
+  // One record per live key: what a compacted file holds.
+  *#live(): Iterable<DiskRecord> {
+    for (const [key, entry] of this.#entries) {
+      yield { key, fingerprint: entry.fingerprint, at: entry.at, kind: 'done', response: entry.response ?? UNKNOWN_AFTER_CRASH };
+    }
   }
 
   #expired(at: number): boolean {
@@ -164,43 +144,18 @@ export class IdempotencyStore {
     for (const [key, entry] of this.#entries) {
       if (entry.response && this.#expired(entry.at)) this.#entries.delete(key);
     }
-    if (this.#linesWritten > 2 * this.#entries.size + 1000) {
-      // Nothing is lost when it fails (the file keeps every record, only longer), but the disk needs a look.
-      this.#compact().catch((error: unknown) =>
-        this.#logger.error('Could not compact the idempotency file; it keeps growing until this works', {
-          file: this.#file,
-          ...describeError(error),
-        }),
-      );
-    }
+    this.#journal.compactIfGrown(this.#entries.size, () => this.#live());
   }
 
   #append(record: DiskRecord): Promise<void> {
-    this.#linesWritten += 1;
-    const write = this.#writes.then(async () => {
-      const line = `${this.#lastAppendFailed ? '\n' : ''}${JSON.stringify(record)}\n`;
-      this.#lastAppendFailed = true;
-      await appendFile(this.#file, line);
-      this.#lastAppendFailed = false;
-    });
-    // The chain goes on after a failure; the failure itself goes to this write's caller.
-    this.#writes = write.catch(() => undefined);
-    return write;
+    return this.#journal.append(record);
   }
+}
 
-  // Rewrites the file with one record per live key (write to a temporary file, then rename).
-  #compact(): Promise<void> {
-    const write = this.#writes.then(async () => {
-      const lines = [...this.#entries].map(([key, entry]) =>
-        JSON.stringify({ key, fingerprint: entry.fingerprint, at: entry.at, kind: 'done', response: entry.response ?? UNKNOWN_AFTER_CRASH }),
-      );
-      const temporary = `${this.#file}.tmp`;
-      await writeFile(temporary, lines.length > 0 ? `${lines.join('\n')}\n` : '');
-      await rename(temporary, this.#file);
-      this.#linesWritten = lines.length;
-    });
-    // As in #append: the caller (open, or the sweep's log) gets the failure; the chain goes on.
-    this.#writes = write.catch(() => undefined);
-    return write;
-  }
+// A line of the file, when it is a record.
+function parseRecord(value: object): DiskRecord | undefined {
+  const record = value as Partial<DiskRecord>;
+  if (typeof record.key !== 'string' || typeof record.fingerprint !== 'string' || typeof record.at !== 'number') return undefined;
+  if (record.kind !== 'pending' && record.kind !== 'done' && record.kind !== 'released') return undefined;
+  return record as DiskRecord;
 }

@@ -13,8 +13,10 @@ import { HTTP_CLOSE_GRACE_MS } from '../shared/timings.js';
 import { createApp } from './http/app.js';
 import { IdempotencyStore } from './idempotency-store.js';
 import { ServiceMetrics } from './metrics.js';
+import { MessageStatusStore } from './message-status-store.js';
 import { SendQueue } from './send-queue.js';
 import { Sender } from './sender.js';
+import { startWebhooks } from './webhooks/webhooks.js';
 import { WorkerHost } from './worker-host.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
@@ -52,8 +54,18 @@ async function main(): Promise<void> {
   const releaseTenantDir = await claimTenantDir(config, layout);
   const logger = createLogger({ component: 'supervisor', clienteId: config.clienteId, level: config.logLevel, format: config.logFormat });
   const queue = new SendQueue({ maxQueued: config.sendQueueMax, minIntervalMs: config.sendMinIntervalMs });
-  // The metrics' wiring: session, restarts, memory, sends (and webhooks, when they come: see metrics.ts).
-  const metrics = new ServiceMetrics({ clienteId: config.clienteId, queueDepth: () => queue.waiting });
+  // The metrics' wiring: session, restarts, memory, sends, webhooks (read at each scrape, once they started).
+  const metrics = new ServiceMetrics({
+    clienteId: config.clienteId,
+    queueDepth: () => queue.waiting,
+    ...(config.webhookUrl === undefined ? {} : { webhooks: { pending: () => webhooks?.health().pending ?? 0, failuresTotal: () => webhooks?.failedTries() ?? 0 } }),
+  });
+  const statuses = await MessageStatusStore.open({
+    file: layout.messageStatusFile,
+    ttlMs: config.messageStatusTtlMs,
+    max: config.messageStatusMax,
+    logger,
+  });
   const host = new WorkerHost({
     config,
     logger,
@@ -61,10 +73,21 @@ async function main(): Promise<void> {
     forgetLogin: () => forgetLogin(layout, config.driver),
     measureMemoryMb: metrics.measureWorkerMemoryMb,
     onRestart: (cause) => metrics.workerRestarted(cause),
+    onMessage: (event) => statuses.ack(event.messageId, event.ack),
   });
   metrics.observe(host);
+  const webhooks = await startWebhooks(config, layout.webhookOutbox, { clienteId: config.clienteId, session: host, messages: statuses }, logger);
   const store = await IdempotencyStore.open(layout.idempotencyFile, config.idempotencyTtlMs, logger);
-  const sender = new Sender(metrics.timeDispatch((params) => host.send(params)), queue, store, logger);
+  const sender = new Sender(
+    metrics.timeDispatch(async (params) => {
+      const result = await host.send(params);
+      statuses.sent(result.messageId, params.to);
+      return result;
+    }),
+    queue,
+    store,
+    logger,
+  );
   let shuttingDown = false;
   const app = createApp({
     clienteId: config.clienteId,
@@ -74,6 +97,8 @@ async function main(): Promise<void> {
     logger,
     isShuttingDown: () => shuttingDown,
     metrics: metrics.registry,
+    messages: statuses,
+    webhookHealth: () => webhooks?.health() ?? null,
   });
 
   const server = http.createServer(app.callback());
@@ -107,7 +132,9 @@ async function main(): Promise<void> {
     sender.close(new AppError('SHUTTING_DOWN', { message: 'The service is shutting down; this message was not sent' }));
     void (async () => {
       await host.stop().catch((error: unknown) => logger.error('Worker stop failed', describeError(error)));
-      await store.flush();
+      // After the worker: the state changes of its stop are in the outbox (delivered after a restart).
+      await webhooks?.stop().catch((error: unknown) => logger.error('Webhooks stop failed', describeError(error)));
+      await Promise.all([store.flush(), statuses.flush()]);
       await releaseTenantDir().catch((error: unknown) => logger.warn('Could not remove the tenant lock', describeError(error)));
       server.close();
       server.closeIdleConnections();

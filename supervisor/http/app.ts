@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import bodyParser from 'koa-bodyparser';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { messageStatusBody, type MessageStatus } from '../message-status.js';
 import type { SendService } from '../sender.js';
 import type { SessionService } from '../session-service.js';
 import { accessLog } from './access-log.js';
@@ -13,7 +14,7 @@ import { bearerAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
 import { OPENAPI_JSON } from './openapi.js';
-import { pollRoutes } from './poll-routes.js';
+import { pollRoutes, type WebhookHealthSource } from './poll-routes.js';
 import { QR_PAGE_PATH, qrRoutes } from './qr-routes.js';
 import { parseDisconnectRequest, parseSendRequest } from './send-request.js';
 
@@ -33,6 +34,14 @@ export interface AppOptions {
   isShuttingDown?: () => boolean;
   // What GET /metrics shows (supervisor/metrics.ts); without it, no such route.
   metrics?: Registry;
+  // What became of sent messages (GET /messages/:message_id); none known when absent.
+  messages?: MessageStatusReader;
+  // The webhook backlog for /health (a frozen object, new on every change); webhooks off when absent.
+  webhookHealth?: WebhookHealthSource;
+}
+
+export interface MessageStatusReader {
+  get(messageId: string): MessageStatus | undefined;
 }
 
 // A body must be uncompressed UTF-8 JSON; a request without one (e.g. POST /disconnect) is fine.
@@ -105,7 +114,7 @@ export function createApp(options: AppOptions): Koa {
   const router = new Router();
 
   // Answered by poll.shortcut below; the router keeps them for HEAD, trailing slashes and the 405 of other methods.
-  const poll = pollRoutes(service, clienteId);
+  const poll = pollRoutes(service, clienteId, options.webhookHealth);
   router.get('/health', poll.health);
   router.get('/status', poll.status);
 
@@ -118,6 +127,18 @@ export function createApp(options: AppOptions): Koa {
     const { messageId, replayed } = await sender.send(params, { idempotencyKey });
     if (replayed) ctx.set('Idempotent-Replayed', 'true');
     ctx.body = { ok: true, message_id: messageId };
+  });
+
+  // Answered from the status store, whatever the session's state: no worker is asked.
+  router.get('/messages/:message_id', (ctx) => {
+    const messageId = ctx.params.message_id ?? '';
+    const message = options.messages?.get(messageId);
+    if (!message) {
+      throw new AppError('MESSAGE_NOT_FOUND', {
+        message: `No message ${JSON.stringify(messageId.slice(0, 200))} was sent by this tenant, or it was forgotten (MESSAGE_STATUS_TTL_MS, MESSAGE_STATUS_MAX)`,
+      });
+    }
+    ctx.body = messageStatusBody(message);
   });
 
   router.post('/disconnect', parseJson, async (ctx) => {

@@ -57,6 +57,12 @@ const WORKER_STATUSES = ['STARTING', 'RUNNING', 'STOPPING', 'BACKOFF', 'CRASH_LO
 const DETAILS: Json = {
   since: { type: 'string', format: 'date-time', description: 'When the state last changed.' },
   last_disconnect_reason: { type: ['string', 'null'], description: 'Why it last became DISCONNECTED (kept after recovery).' },
+  last_restore: {
+    type: ['object', 'null'],
+    description: 'The last time the saved login was restored from a snapshot (LOGIN_SNAPSHOTS), and which; null until one happened.',
+    required: ['at', 'snapshot'],
+    properties: { at: { type: 'string', format: 'date-time' }, snapshot: { type: 'string' } },
+  },
   worker: schema('Worker'),
 };
 
@@ -87,7 +93,7 @@ export const COMPONENTS: Json = {
     },
     Health: {
       type: 'object',
-      required: ['status', 'service', 'cliente_id', 'whatsapp_state', 'timestamp', 'since', 'last_disconnect_reason', 'worker'],
+      required: ['status', 'service', 'cliente_id', 'whatsapp_state', 'timestamp', 'since', 'last_disconnect_reason', 'last_restore', 'worker', 'webhook'],
       properties: {
         status: { const: 'healthy' },
         service: { const: 'session-manager' },
@@ -95,11 +101,23 @@ export const COMPONENTS: Json = {
         whatsapp_state: schema('State'),
         timestamp: { type: 'string', format: 'date-time' },
         ...DETAILS,
+        webhook: {
+          type: ['object', 'null'],
+          description: 'The webhook backlog; null when WEBHOOK_URL is not set.',
+          required: ['pending', 'last_error', 'last_delivered_at', 'refused', 'dropped'],
+          properties: {
+            pending: { type: 'integer', description: 'Events in the outbox, waiting or being retried.' },
+            last_error: { type: ['string', 'null'], description: 'Why the last try failed; null once a delivery succeeds.' },
+            last_delivered_at: { type: ['string', 'null'], format: 'date-time' },
+            refused: { type: 'integer', description: 'Events the receiver refused (4xx) since the start: dropped.' },
+            dropped: { type: 'integer', description: 'Events dropped for WEBHOOK_QUEUE_MAX since the start (oldest first).' },
+          },
+        },
       },
     },
     Status: {
       type: 'object',
-      required: ['cliente_id', 'connected', 'state', 'since', 'last_disconnect_reason', 'worker'],
+      required: ['cliente_id', 'connected', 'state', 'since', 'last_disconnect_reason', 'last_restore', 'worker'],
       properties: {
         cliente_id: { type: 'integer' },
         connected: { type: 'boolean', description: 'state === "READY"' },
@@ -128,7 +146,7 @@ export const COMPONENTS: Json = {
           description: 'Stable; match on it, not on `message`.',
           enum: [
             'INVALID_JSON', 'INVALID_BODY', 'INVALID_FIELD', 'CLIENTE_ID_MISMATCH', 'INVALID_PHONE_NUMBER', 'INVALID_MESSAGE',
-            'UNAUTHORIZED', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'SESSION_NOT_READY', 'QR_NOT_AVAILABLE', 'PAIRING_NOT_AVAILABLE',
+            'UNAUTHORIZED', 'NOT_FOUND', 'MESSAGE_NOT_FOUND', 'METHOD_NOT_ALLOWED', 'SESSION_NOT_READY', 'QR_NOT_AVAILABLE', 'PAIRING_NOT_AVAILABLE',
             'NUMBER_NOT_ON_WHATSAPP', 'RECIPIENT_UNRESOLVABLE', 'IDEMPOTENCY_KEY_REUSED', 'PAYLOAD_TOO_LARGE',
             'UNSUPPORTED_MEDIA_TYPE', 'QUEUE_FULL', 'NEW_CONTACT_LIMIT', 'INTERNAL_ERROR', 'SEND_FAILED',
             'SEND_OUTCOME_UNKNOWN', 'WORKER_UNAVAILABLE', 'WORKER_BUSY', 'SHUTTING_DOWN', 'WORKER_TIMEOUT',

@@ -191,6 +191,30 @@ export const OPENAPI = {
         },
       },
     },
+    '/messages/{message_id}': {
+      get: {
+        tags: HUB,
+        summary: "What became of a message sent through this service, from WhatsApp's acks (kept MESSAGE_STATUS_TTL_MS)",
+        parameters: [{ name: 'message_id', in: 'path', required: true, schema: { type: 'string' }, description: 'The message_id /send answered.' }],
+        responses: {
+          200: jsonAnswer('The message', {
+            type: 'object',
+            required: ['message_id', 'to', 'status', 'ack', 'sent_at', 'updated_at'],
+            properties: {
+              message_id: { type: 'string' },
+              to: { type: 'string', description: 'The number /send was asked for (digits).' },
+              status: { type: 'string', enum: ['pending', 'sent', 'delivered', 'read', 'played', 'failed'] },
+              ack: { type: 'integer', enum: [-1, 0, 1, 2, 3, 4], description: "whatsapp-web.js's MessageAck." },
+              sent_at: { type: 'string', format: 'date-time' },
+              updated_at: { type: 'string', format: 'date-time' },
+            },
+          }),
+          ...AUTH_ERRORS,
+          404: errorAnswer('Never sent by this tenant, or forgotten', ['MESSAGE_NOT_FOUND']),
+          ...SHUTDOWN_ERROR,
+        },
+      },
+    },
     '/metrics': {
       get: {
         summary: "Prometheus' text format (not JSON): session state, restarts by cause, sends by result and duration, queue depth, memory",

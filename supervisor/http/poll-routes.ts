@@ -1,7 +1,8 @@
 // GET /health and GET /status: the hub polls them all day, so they answer from memory. Their JSON is
-// built once per snapshot (a new frozen object on every change) and reused; /health only adds the time,
-// formatted once per millisecond.
+// built once per snapshot (a new frozen object on every change) and per webhook health (the same) and
+// reused; /health only adds the time, formatted once per millisecond.
 import type { Middleware } from 'koa';
+import type { WebhookHealth } from '../webhooks/deliverer.js';
 import type { SessionService } from '../session-service.js';
 import type { SessionSnapshot } from '../session-state.js';
 
@@ -17,8 +18,12 @@ export interface PollRoutes {
   shortcut: Middleware;
 }
 
+// The webhook backlog /health shows: null when webhooks are off.
+export type WebhookHealthSource = () => WebhookHealth | null;
+
 interface PollBodies {
   snapshot: SessionSnapshot;
+  webhook: WebhookHealth | null;
   status: string;
   // /health is healthHead + ISO timestamp + healthTail.
   healthHead: string;
@@ -35,7 +40,7 @@ function details(snapshot: SessionSnapshot): Record<string, unknown> {
   };
 }
 
-function buildBodies(clienteId: number, snapshot: SessionSnapshot): PollBodies {
+function buildBodies(clienteId: number, snapshot: SessionSnapshot, webhook: WebhookHealth | null): PollBodies {
   const health = JSON.stringify({
     status: 'healthy',
     service: 'session-manager',
@@ -43,17 +48,19 @@ function buildBodies(clienteId: number, snapshot: SessionSnapshot): PollBodies {
     whatsapp_state: snapshot.state,
     timestamp: '',
     ...details(snapshot),
+    webhook,
   });
   const cut = health.indexOf(TIMESTAMP_FIELD) + TIMESTAMP_FIELD.length;
   return {
     snapshot,
+    webhook,
     status: JSON.stringify({ cliente_id: clienteId, connected: snapshot.state === 'READY', state: snapshot.state, ...details(snapshot) }),
     healthHead: health.slice(0, cut),
     healthTail: health.slice(cut),
   };
 }
 
-export function pollRoutes(service: SessionService, clienteId: number): PollRoutes {
+export function pollRoutes(service: SessionService, clienteId: number, webhookHealth: WebhookHealthSource = () => null): PollRoutes {
   let bodies: PollBodies | undefined;
   // The last /health body and the millisecond it was built for.
   let healthAt = Number.NaN;
@@ -61,8 +68,9 @@ export function pollRoutes(service: SessionService, clienteId: number): PollRout
 
   const current = (): PollBodies => {
     const snapshot = service.snapshot();
-    if (bodies?.snapshot !== snapshot) {
-      bodies = buildBodies(clienteId, snapshot);
+    const webhook = webhookHealth();
+    if (bodies?.snapshot !== snapshot || bodies.webhook !== webhook) {
+      bodies = buildBodies(clienteId, snapshot, webhook);
       healthAt = Number.NaN;
     }
     return bodies;

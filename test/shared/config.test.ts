@@ -81,6 +81,13 @@ describe('config', function () {
         sendMinIntervalMs: 0,
         sendQueueMax: 100,
         idempotencyTtlMs: 86_400_000,
+        messageStatusTtlMs: 604_800_000,
+        messageStatusMax: 50_000,
+        webhookUrl: undefined,
+        webhookSecret: undefined,
+        webhookQueueMax: 10_000,
+        webhookTimeoutMs: 10_000,
+        webhookRetryMaxMs: 300_000,
       });
     });
 
@@ -115,6 +122,13 @@ describe('config', function () {
         SEND_MIN_INTERVAL_MS: '1500',
         SEND_QUEUE_MAX: '20',
         IDEMPOTENCY_TTL_MS: '3600000',
+        MESSAGE_STATUS_TTL_MS: '120000',
+        MESSAGE_STATUS_MAX: '10',
+        WEBHOOK_URL: 'https://hub.example.com:8443/hooks/wa?tenant=7',
+        WEBHOOK_SECRET: 'a secret with spaces',
+        WEBHOOK_QUEUE_MAX: '5',
+        WEBHOOK_TIMEOUT_MS: '2500',
+        WEBHOOK_RETRY_MAX_MS: '60000',
       });
       expect(config).to.deep.equal({
         clienteId: 7,
@@ -146,6 +160,13 @@ describe('config', function () {
         sendMinIntervalMs: 1500,
         sendQueueMax: 20,
         idempotencyTtlMs: 3_600_000,
+        messageStatusTtlMs: 120_000,
+        messageStatusMax: 10,
+        webhookUrl: 'https://hub.example.com:8443/hooks/wa?tenant=7',
+        webhookSecret: 'a secret with spaces',
+        webhookQueueMax: 5,
+        webhookTimeoutMs: 2500,
+        webhookRetryMaxMs: 60_000,
       });
     });
 
@@ -212,6 +233,11 @@ describe('config', function () {
       { name: 'SEND_MIN_INTERVAL_MS', key: 'sendMinIntervalMs', min: 0, max: 3_600_000 },
       { name: 'SEND_QUEUE_MAX', key: 'sendQueueMax', min: 1, max: 100_000 },
       { name: 'IDEMPOTENCY_TTL_MS', key: 'idempotencyTtlMs', min: 60_000, max: 2_592_000_000 },
+      { name: 'MESSAGE_STATUS_TTL_MS', key: 'messageStatusTtlMs', min: 60_000, max: 7_776_000_000 },
+      { name: 'MESSAGE_STATUS_MAX', key: 'messageStatusMax', min: 1, max: 1_000_000 },
+      { name: 'WEBHOOK_QUEUE_MAX', key: 'webhookQueueMax', min: 1, max: 1_000_000 },
+      { name: 'WEBHOOK_TIMEOUT_MS', key: 'webhookTimeoutMs', min: 100, max: 600_000 },
+      { name: 'WEBHOOK_RETRY_MAX_MS', key: 'webhookRetryMaxMs', min: 100, max: 86_400_000 },
     ];
 
     for (const { name, key, min, max } of RANGES) {
@@ -264,6 +290,24 @@ describe('config', function () {
     it('does not print a refused API_TOKEN in the error', function () {
       const line = expectOneProblem({ API_TOKEN: 'hunter2 ' }, 'API_TOKEN', 'without spaces');
       expect(line).not.to.contain('hunter2');
+    });
+  });
+
+  describe('webhook settings', function () {
+    it('accepts http:// and https:// URLs for WEBHOOK_URL', function () {
+      expect(load({ WEBHOOK_URL: 'http://127.0.0.1:9000/hook' }).webhookUrl).to.equal('http://127.0.0.1:9000/hook');
+      expect(load({ WEBHOOK_URL: 'https://hub.example.com' }).webhookUrl).to.equal('https://hub.example.com/');
+    });
+
+    for (const raw of ['hub.example.com/hook', 'ftp://hub.example.com/', 'file:///etc/passwd', 'https://user:pw@hub.example.com/', 'http://']) {
+      it(`refuses WEBHOOK_URL=${raw} with one line naming WEBHOOK_URL`, function () {
+        expectOneProblem({ WEBHOOK_URL: raw }, 'WEBHOOK_URL', 'an http:// or https:// URL');
+      });
+    }
+
+    it('does not print a refused WEBHOOK_SECRET in the error', function () {
+      const line = expectOneProblem({ WEBHOOK_SECRET: '   ' }, 'WEBHOOK_SECRET', 'a non-empty string');
+      expect(line).to.contain('a value of 3 characters');
     });
   });
 

@@ -10,7 +10,7 @@ describe('session-layout', function () {
   it("puts everything of a tenant in cliente_<id> inside SESSIONS_DIR", function () {
     const layout = sessionLayout(loadConfig({ CLIENTE_ID: '51', SESSIONS_DIR: 'state' }, '/srv'));
     expect(layout.dir).to.equal(path.join('/srv', 'state', 'cliente_51'));
-    for (const file of [layout.profile, layout.webCache, layout.idempotencyFile, layout.fakeLogin, layout.fakeOutbox]) {
+    for (const file of [layout.profile, layout.webCache, layout.idempotencyFile, layout.messageStatusFile, layout.webhookOutbox, layout.fakeLogin, layout.fakeOutbox]) {
       expect(path.dirname(file)).to.equal(layout.dir);
     }
     expect(sessionLayout({ sessionsDir: '/data', clienteId: 7 }).dir).to.equal(path.join('/data', 'cliente_7'));

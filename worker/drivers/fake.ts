@@ -1,7 +1,9 @@
 // The simulated WhatsApp (WA_DRIVER=fake): no browser, no phone. It shows a rotating QR, "scans" itself
 // after a delay, keeps a saved login on disk like LocalAuth does, and accepts sends, which it appends to
 // an outbox file (fake-outbox.jsonl in the session folder) so tests can see what would have gone out.
-// Each accepted send is acked like WhatsApp does: 1 (server) at once, 2 (delivered) deliveryDelayMs later.
+// Each accepted send is acked like WhatsApp does: 1 (server) at once, 2 (delivered) deliveryDelayMs later;
+// a client that becomes ready announces the delivery of the sends of the last minutes again (as WhatsApp
+// Web tells a new client what happened meanwhile), so an ack a recycle or a restart cut short still comes.
 // A pairing code (linking by number) is derived from the tenant and the number, and "entered" scanDelayMs later.
 // Numbers starting with 0 are not real numbers, so they are used as switches for the hub's tests:
 // `0000...` is not on WhatsApp, `0500...` makes the send fail, `0422...` is a recipient WhatsApp cannot
@@ -33,6 +35,9 @@ const FAKE_REFUSALS = [
 const PAIRING_ALPHABET = 'ABCDEFGHJKLMNPQRSTVWXYZ123456789';
 // A saved login restores quickly, but not synchronously, as a real client would.
 const RESTORE_DELAY_MS = 50;
+// The sends whose delivery a new client announces again: the last ones, of the last minutes.
+const REPLAY_SENDS = 100;
+const REPLAY_WINDOW_MS = 10 * 60_000;
 
 interface SavedLogin {
   phone: string;
@@ -149,6 +154,32 @@ export class FakeDriver implements WhatsAppDriver {
 
   #becomeReady(): void {
     this.#emit({ type: 'ready' });
+    void this.#replayDeliveries();
+  }
+
+  async #replayDeliveries(): Promise<void> {
+    const { deliveryDelayMs, layout } = this.#options;
+    if (deliveryDelayMs === 0) return;
+    let text: string;
+    try {
+      text = await readFile(layout.fakeOutbox, 'utf8');
+    } catch {
+      return;
+    }
+    const now = Date.now();
+    for (const line of text.split('\n').filter((part) => part !== '').slice(-REPLAY_SENDS)) {
+      let sent: { at?: unknown; to?: unknown; message_id?: unknown };
+      try {
+        sent = JSON.parse(line) as typeof sent;
+      } catch {
+        continue;
+      }
+      if (typeof sent.at !== 'string' || typeof sent.to !== 'string' || typeof sent.message_id !== 'string') continue;
+      const deliveredAt = Date.parse(sent.at) + deliveryDelayMs;
+      if (now - deliveredAt > REPLAY_WINDOW_MS) continue;
+      const { to, message_id: messageId } = sent;
+      this.#later(Math.max(0, deliveredAt - now), () => this.#emit({ type: 'message_ack', messageId, to, ack: 2 }));
+    }
   }
 
   async #readLogin(): Promise<SavedLogin | undefined> {

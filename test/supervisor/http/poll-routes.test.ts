@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import type { Context, Next } from 'koa';
 import { createApp } from '../../../supervisor/http/app.js';
 import { pollRoutes } from '../../../supervisor/http/poll-routes.js';
+import type { WebhookHealth } from '../../../supervisor/webhooks/deliverer.js';
 import { serve, type TestServer } from '../../support/http.js';
 import { captureLogger } from '../../support/logger.js';
 import { rawRequest } from '../../support/raw-http.js';
@@ -118,6 +119,28 @@ describe('poll routes', () => {
       const stamp = (ctx: Context): number => Date.parse(String((JSON.parse(String(ctx.body)) as { timestamp: string }).timestamp));
       expect(stamp(second) - stamp(first)).to.be.at.least(4);
       expect(stamp(second)).to.be.closeTo(Date.now(), 1000);
+    });
+
+    it('shows webhook: null on /health when webhooks are off, and never on /status', () => {
+      const { health, status } = pollRoutes(service, 51);
+      const [healthCtx, statusCtx] = [fakeContext('GET', '/health'), fakeContext('GET', '/status')];
+      void health(healthCtx, async () => undefined);
+      void status(statusCtx, async () => undefined);
+      expect(JSON.parse(String(healthCtx.body))).to.have.property('webhook', null);
+      expect(JSON.parse(String(statusCtx.body))).not.to.have.property('webhook');
+    });
+
+    it('shows the webhook backlog on /health, and its change at once', () => {
+      let backlog: WebhookHealth = Object.freeze({ pending: 3, last_error: 'ECONNREFUSED', last_delivered_at: null, refused: 0, dropped: 0 });
+      const { health } = pollRoutes(service, 51, () => backlog);
+      const body = (): unknown => {
+        const ctx = fakeContext('GET', '/health');
+        void health(ctx, async () => undefined);
+        return (JSON.parse(String(ctx.body)) as { webhook: unknown }).webhook;
+      };
+      expect(body()).to.deep.equal(backlog);
+      backlog = Object.freeze({ ...backlog, pending: 0, last_error: null });
+      expect(body()).to.deep.equal({ pending: 0, last_error: null, last_delivered_at: null, refused: 0, dropped: 0 });
     });
   });
 });
