@@ -7,7 +7,7 @@ import type { Logger } from '../shared/logger.js';
 import { describeError } from '../shared/logger.js';
 import { treePssMb } from '../shared/process-memory.js';
 import type { Fork } from './fork.js';
-import { crashLoopReason, restartPolicyFrom, RestartGuard } from './restart-policy.js';
+import { restartPolicyFrom, RestartGuard } from './restart-policy.js';
 import { SessionStateStore, type SessionSnapshot, type SnapshotListener } from './session-state.js';
 import { replacementFor, watchdogsFor, type WatchdogFault } from './watchdogs.js';
 import { isActive, leave, type Active, type After, type Phase, type ReplaceOptions, type RestartCause, type Stopping } from './worker-phase.js';
@@ -251,32 +251,20 @@ export class WorkerLifecycle {
 
   // Counts a failure, then restarts after backoff, or gives up when they come too often (crash loop).
   #afterFault(why: string, cause: RestartCause): void {
-    const decision = this.#restarts.fail();
-    if (decision.action === 'give-up') {
-      const last = this.#store.snapshot.lastDisconnectReason;
-      const retryMs = this.#config.crashLoopRetryMs;
-      this.#logger.error(retryMs > 0 ? 'Worker keeps failing; trying again slowly' : 'Worker keeps failing; not restarting it', {
-        failures: decision.failures,
-        why,
-        last_reason: last,
-        retry_in_ms: retryMs > 0 ? retryMs : null,
-      });
-      this.#store.setState('DISCONNECTED', crashLoopReason(decision.failures, this.#restarts.policy, why, last, retryMs));
-      const timer = retryMs > 0 ? setTimeout(() => this.#wake(timer, cause, 'Crash loop: trying the worker again'), retryMs) : undefined;
-      this.#setPhase({ name: 'CRASH_LOOP', timer });
-      return;
-    }
-    this.#logger.warn('Restarting the worker after a delay', { why, delay_ms: decision.delayMs, recent_failures: this.#restarts.recent });
-    const timer = setTimeout(() => this.#wake(timer, cause), decision.delayMs);
-    this.#setPhase({ name: 'BACKOFF', timer });
-    this.#store.setState('INIT');
+    const next = this.#restarts.next(why, this.#store.snapshot.lastDisconnectReason, this.#logger);
+    if (next.reason !== undefined) this.#store.setState('DISCONNECTED', next.reason);
+    const timer = next.delayMs === undefined ? undefined : setTimeout(() => this.#wake(timer, cause), next.delayMs);
+    this.#setPhase({ name: next.phase, timer });
+    if (next.phase === 'BACKOFF') this.#store.setState('INIT');
   }
 
   // A waiting phase's timer fired: the next worker starts, unless something else happened meanwhile.
-  #wake(timer: NodeJS.Timeout | undefined, cause: RestartCause, message?: string): void {
+  #wake(timer: NodeJS.Timeout | undefined, cause: RestartCause): void {
     const phase = this.#phase;
     if (!('timer' in phase) || phase.timer !== timer) return;
-    if (message) this.#logger.warn(message, { recent_failures: this.#restarts.recent, reason: this.#store.snapshot.lastDisconnectReason });
+    if (phase.name === 'CRASH_LOOP') {
+      this.#logger.warn('Crash loop: trying the worker again', { recent_failures: this.#restarts.recent, reason: this.#store.snapshot.lastDisconnectReason });
+    }
     this.#launch(this.#spawn(cause));
   }
 
@@ -286,7 +274,6 @@ export class WorkerLifecycle {
     }
     void this.replace(fault.why, replacementFor(fault, this.#config.shutdownGraceMs));
   }
-
 
   // The one writer of the phase; the published worker details follow it.
   #setPhase(phase: Phase): void {

@@ -13,6 +13,7 @@ import { InFlight } from './in-flight.js';
 import { LinkWatch } from './link-watch.js';
 import type { LoginKeeper } from './login/keeper.js';
 import { formatPairingCode } from './pairing-code.js';
+import { Reconnect } from './reconnect.js';
 
 // Why a session whose WhatsApp Web link went down is DISCONNECTED; WhatsApp's own state follows the colon.
 export const CONNECTION_LOST = 'CONNECTION_LOST';
@@ -49,8 +50,7 @@ export class WorkerSession {
   #everReady = false;
   readonly #inFlight = new InFlight();
   #closing = false;
-  #reconnectTimer: NodeJS.Timeout | undefined;
-  #reconnects = 0;
+  readonly #reconnect: Reconnect;
   readonly #link: LinkWatch;
   #loginLoaded: Promise<void> | undefined;
   // The first QR of each client is held while the keeper decides whether to restore the login instead.
@@ -59,6 +59,7 @@ export class WorkerSession {
 
   constructor(options: WorkerSessionOptions) {
     this.#options = options;
+    this.#reconnect = new Reconnect(options.reconnectDelayMs ?? 1000, options.reconnectMaxMs ?? 60_000);
     this.#link = new LinkWatch({
       lostTimeoutMs: options.linkLostTimeoutMs,
       onLostTooLong: (state, lostForMs) => {
@@ -70,7 +71,7 @@ export class WorkerSession {
 
   // Creates a driver and starts it; failures leave the session DISCONNECTED with the reason.
   async start(): Promise<void> {
-    this.#cancelReconnect();
+    this.#reconnect.cancel();
     if (this.#driver || this.#closing) return;
     this.#setState('INIT', null);
     this.#everReady = false;
@@ -122,7 +123,7 @@ export class WorkerSession {
   // Closes the WhatsApp connection; with logout the device is unlinked and the saved login deleted. New
   // sends are refused at once (DISCONNECTED); sends in flight may finish first, so none is cut off midway.
   async disconnect(options: { logout: boolean }): Promise<void> {
-    this.#cancelReconnect();
+    this.#reconnect.cancel();
     this.#link.reset();
     const driver = this.#driver;
     this.#driver = undefined;
@@ -154,7 +155,7 @@ export class WorkerSession {
   // Stops taking calls, lets in-flight ones finish for up to graceMs, then closes the driver.
   async shutdown(graceMs: number): Promise<void> {
     this.#closing = true;
-    this.#cancelReconnect();
+    this.#reconnect.cancel();
     this.#link.reset();
     await this.#inFlight.drain(graceMs);
     const driver = this.#driver;
@@ -198,7 +199,7 @@ export class WorkerSession {
       case 'ready':
         this.#qr = undefined;
         this.#everReady = true;
-        this.#reconnects = 0;
+        this.#reconnect.reset();
         this.#setState('READY', null);
         this.#options.login?.onReady();
         return;
@@ -234,15 +235,9 @@ export class WorkerSession {
       if (this.#qr !== undefined) this.#onDriverEvent({ type: 'qr', qr: this.#qr });
       return;
     }
-    this.#options.logger.warn('WhatsApp Web asks for a QR although this login worked and was never logged out: restoring its newest snapshot', { snapshot });
     this.#driver = undefined;
     this.#qr = undefined;
-    try {
-      await driver.destroy();
-      await login.restore(snapshot);
-    } catch (error) {
-      this.#options.logger.error('Restoring the saved login failed; starting without it', describeError(error));
-    }
+    await login.restoreInsteadOfQr(snapshot, () => driver.destroy());
     await this.start();
   }
 
@@ -264,25 +259,14 @@ export class WorkerSession {
   // Closes the current client and starts a new one after the reconnect delay (doubling on each try, reset
   // once READY): it restores the saved login or, after a phone-side unlink (LOGOUT), offers a fresh QR.
   #replaceClient(message: string, fields: Record<string, unknown>, delayOverrideMs?: number): void {
-    if (this.#closing || this.#reconnectTimer) return;
-    const base = this.#options.reconnectDelayMs ?? 1000;
-    const delayMs = delayOverrideMs ?? Math.min(base * 2 ** this.#reconnects, this.#options.reconnectMaxMs ?? 60_000);
-    this.#reconnects += 1;
-    this.#options.logger.info(message, { ...fields, delay_ms: delayMs });
+    if (this.#closing || this.#reconnect.pending) return;
     const driver = this.#driver;
     this.#driver = undefined;
     const closed = (driver ? this.#close(driver, this.#everReady) : undefined)?.catch((error: unknown) => {
       this.#options.logger.warn('Closing the dropped client failed', describeError(error));
     });
-    this.#reconnectTimer = setTimeout(() => {
-      this.#reconnectTimer = undefined;
-      void Promise.resolve(closed).then(() => this.start());
-    }, delayMs);
-  }
-
-  #cancelReconnect(): void {
-    clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = undefined;
+    const delayMs = this.#reconnect.schedule(() => void Promise.resolve(closed).then(() => this.start()), delayOverrideMs);
+    this.#options.logger.info(message, { ...fields, delay_ms: delayMs });
   }
 
   // Reports a state once: a rotating QR is not a state change; a new reason while DISCONNECTED is.

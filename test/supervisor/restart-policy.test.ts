@@ -8,7 +8,7 @@ import {
 } from '../../supervisor/restart-policy.js';
 
 const NOW = 1_000_000;
-const POLICY: RestartPolicy = { baseDelayMs: 100, maxDelayMs: 1_000, maxFailures: 3, windowMs: 10_000 };
+const POLICY: RestartPolicy = { baseDelayMs: 100, maxDelayMs: 1_000, maxFailures: 3, windowMs: 10_000, crashLoopRetryMs: 0 };
 // Enough allowed failures to watch the delay reach its cap.
 const PATIENT: RestartPolicy = { ...POLICY, maxFailures: 50 };
 

@@ -67,6 +67,18 @@ export class LoginKeeper {
     return newest;
   }
 
+  // A client offered a QR for a login that worked: closes it, puts the snapshot back; the caller then starts
+  // a new client. A restore that fails is logged: the new client then offers its QR.
+  async restoreInsteadOfQr(name: string, closeClient: () => Promise<unknown>): Promise<void> {
+    this.#options.logger.warn('WhatsApp Web asks for a QR although this login worked and was never logged out: restoring its newest snapshot', { snapshot: name });
+    try {
+      await closeClient();
+      await this.restore(name);
+    } catch (error) {
+      this.#options.logger.error('Restoring the saved login failed; starting without it', describeError(error));
+    }
+  }
+
   // Puts the snapshot back (its client must be closed); remembered as the last restore.
   async restore(name: string): Promise<void> {
     this.#restoredThisRun = true;
