@@ -33,9 +33,12 @@ interface Manifest {
   exported_at: string;
 }
 
-// The tenant's files an archive carries besides the login, by their name in the tenant folder.
+// The tenant's files an archive carries besides the login, by their name in the tenant folder: the
+// remembered Idempotency-Keys (so a repeat is not sent again from the new host), the message statuses
+// (GET /messages/:id, and later acks still find their message), the webhook events not delivered yet
+// (delivered from the new host: at least once, the receiver dedupes by id) and the login record.
 function dataFiles(layout: SessionLayout): string[] {
-  return [layout.idempotencyFile, layout.loginRecord];
+  return [layout.idempotencyFile, layout.messageStatusFile, layout.webhookOutbox, layout.loginRecord];
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 // Moving a tenant to another host with `npm run session -- export|import` (the real command, the real
 // service on the simulated driver): the imported login comes back READY without a QR and keeps its
-// Idempotency-Keys; the command refuses while the service runs, over an existing login without --force,
+// Idempotency-Keys and message statuses; the command refuses while the service runs, over an existing login without --force,
 // and for another tenant's archive.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { postJson } from '../support/http.js';
+import { postJson, request } from '../support/http.js';
 import { startService, type ServiceProcess } from '../support/service-process.js';
 
 const CLI = fileURLToPath(new URL('../../supervisor/session-cli.js', import.meta.url));
@@ -35,6 +35,7 @@ describe('npm run session -- export / import (real command, real service, simula
   let newHost: string;
   let archive: string;
   let service: ServiceProcess | undefined;
+  let messageId = '';
 
   before(async () => {
     scratch = await mkdtemp(path.join(os.tmpdir(), 'sm-move-'));
@@ -53,6 +54,7 @@ describe('npm run session -- export / import (real command, real service, simula
     await service.waitForState('READY');
     const sent = await postJson(`${service.url}/send`, SEND, { 'Idempotency-Key': 'move-1' });
     expect(sent.status).to.equal(200);
+    messageId = String(sent.body.message_id);
     const refused = session(oldHost, ['export', archive]);
     expect(refused.status).to.equal(1);
     expect(refused.stderr).to.match(new RegExp(`session-manager for CLIENTE_ID=51 \\(pid ${String(service.child.pid)}\\) is using .*: stop it first`));
@@ -74,7 +76,7 @@ describe('npm run session -- export / import (real command, real service, simula
     expect(refused.stderr).to.contain('holds the login of CLIENTE_ID=51, not 52');
   });
 
-  it('imports into an empty SESSIONS_DIR: READY without a QR, and a repeated Idempotency-Key is not sent again', async () => {
+  it('imports into an empty SESSIONS_DIR: READY without a QR, the message status known, a repeated Idempotency-Key not sent again', async () => {
     const done = session(newHost, ['import', archive]);
     expect(done.stderr).to.equal('');
     expect(done.status).to.equal(0);
@@ -84,6 +86,10 @@ describe('npm run session -- export / import (real command, real service, simula
     const repeat = await postJson(`${service.url}/send`, SEND, { 'Idempotency-Key': 'move-1' });
     expect(repeat.status).to.equal(200);
     expect(repeat.headers.get('idempotent-replayed')).to.equal('true');
+    expect(repeat.body.message_id).to.equal(messageId);
+    const status = await request(`${service.url}/messages/${encodeURIComponent(messageId)}`);
+    expect(status.status).to.equal(200);
+    expect(status.body).to.include({ message_id: messageId, to: SEND.to });
     expect(await service.stop('SIGTERM')).to.equal(0);
   });
 
