@@ -99,7 +99,8 @@ describe('kill -9 of the whole tree in the middle of a snapshot (real Chromium, 
     const ready = await third.waitForState('READY', STEP_TIMEOUT_MS);
     expect(statesLogged(third)).not.to.include('QR_REQUIRED');
     expect(ready.last_restore).to.equal(null);
-    await third.waitForLog((line) => line.message === 'Saved login copied', STEP_TIMEOUT_MS);
+    const copied = await third.waitForLog((line) => line.message === 'Saved login copied', STEP_TIMEOUT_MS);
+    console.log(`      padded copy: ${String(copied.bytes)} bytes in ${String(copied.duration_ms)} ms`);
     const left = await readdir(layout().loginSnapshots);
     expect(left.filter((name) => name.startsWith('.tmp-'))).to.deep.equal([]);
     expect(left).to.have.length(2);
