@@ -3,6 +3,7 @@
 // Node options (a few minutes).
 import { benchAckWait } from './ack-wait.js';
 import { benchChromiumMemory } from './chromium-memory.js';
+import { benchDurability } from './durability.js';
 import { benchHttp } from './http.js';
 import { benchLifecycle } from './lifecycle.js';
 import { benchMemory } from './memory.js';
@@ -12,6 +13,7 @@ import { benchWebhooks } from './webhooks.js';
 await benchLifecycle();
 await benchHttp();
 await benchWebhooks();
+await benchDurability();
 if (chromiumPresent()) {
   await benchRecycle();
   await benchAckWait();

@@ -138,6 +138,11 @@ export const ERRORS = {
     message: 'Too many requests are waiting for the WhatsApp worker',
     description: 'The pending-call cap was reached; retry after the `Retry-After` seconds. Nothing was sent.',
   },
+  STORAGE_UNAVAILABLE: {
+    status: 503,
+    message: 'The Idempotency-Key could not be recorded; nothing was sent',
+    description: 'The tenant\'s folder cannot be written (the disk is full, or read-only), so the key could not be recorded and the message was not sent (exactly once comes first). `/health`\'s `storage` says why; retry once it is writable again.',
+  },
   SHUTTING_DOWN: {
     status: 503,
     message: 'The service is shutting down',

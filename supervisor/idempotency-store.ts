@@ -5,6 +5,7 @@
 import { AppError, type SerializedError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { Journal } from './journal.js';
+import { STORAGE_PROBE_MS, systemErrorCode, type StorageHealth } from './storage-health.js';
 
 // The first answer to a key: what every repeat gets.
 export type StoredResponse = { ok: true; messageId: string } | { ok: false; error: SerializedError };
@@ -55,8 +56,15 @@ export class IdempotencyStore {
   }
 
   // Loads the file, turns sends that were in flight at a crash into "outcome unknown", and compacts it.
-  static async open(file: string, ttlMs: number, logger: Logger, now: () => number = Date.now): Promise<IdempotencyStore> {
-    const { journal, records } = await Journal.open({ file, what: 'idempotency file', logger, parse: parseRecord });
+  // Durable: a key's record is on the disk before its message reaches the worker (journal.ts).
+  static async open(
+    file: string,
+    ttlMs: number,
+    logger: Logger,
+    options: { now?: () => number; storage?: StorageHealth } = {},
+  ): Promise<IdempotencyStore> {
+    const { now = Date.now, storage } = options;
+    const { journal, records } = await Journal.open({ file, what: 'idempotency file', logger, parse: parseRecord, durable: true, storage });
     const store = new IdempotencyStore(journal, ttlMs, now);
     for (const record of records) store.#load(record);
     await journal.compact(() => store.#live());
@@ -94,9 +102,14 @@ export class IdempotencyStore {
     } catch (error) {
       this.#entries.delete(key);
       this.#waiters.delete(key);
+      const refusal = new AppError('STORAGE_UNAVAILABLE', {
+        message: `The Idempotency-Key could not be recorded (${systemErrorCode(error) ?? 'write failed'}); nothing was sent`,
+        cause: error,
+        headers: { 'Retry-After': String(STORAGE_PROBE_MS / 1000) },
+      });
       // A repeat already waiting must not hang: nothing was sent, and it is told so.
-      answer({ ok: false, error: { code: 'INTERNAL_ERROR', message: 'The Idempotency-Key could not be recorded; nothing was sent' } });
-      throw error;
+      answer({ ok: false, error: { code: refusal.code, message: refusal.message } });
+      throw refusal;
     }
     return {
       kind: 'new',

@@ -2,10 +2,14 @@
 // records now and then. The rules every such file of the tenant follows, written once: appends are
 // serialized; after a failed append the next record starts on a fresh line (the failed one may have left
 // half a line); unreadable lines are skipped with one warning, never a failure to open; compaction writes a
-// temporary file and renames it, so a crash leaves either the old file or the new one.
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+// temporary file and renames it, so a crash leaves either the old file or the new one. A durable journal
+// has each write on the disk (fdatasync, one per batch) before its callers hear it is done, and its
+// compaction synced before the rename and the folder after it, so a power cut cannot undo what was
+// answered. Every write's outcome goes to the storage health, when there is one (storage-health.ts).
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError, type Logger } from '../shared/logger.js';
+import type { StorageHealth } from './storage-health.js';
 
 export interface JournalOptions<R> {
   file: string;
@@ -14,6 +18,9 @@ export interface JournalOptions<R> {
   logger: Logger;
   // A parsed JSON line to a record, or undefined when it is not one (counted as unreadable).
   parse: (value: object) => R | undefined;
+  // On the disk before a write resolves (see above). Off: on the disk when the system gets to it.
+  durable?: boolean;
+  storage?: StorageHealth | undefined;
 }
 
 export interface OpenedJournal<R> {
@@ -34,16 +41,20 @@ export class Journal<R> {
   readonly file: string;
   readonly #what: string;
   readonly #logger: Logger;
+  readonly #durable: boolean;
+  readonly #storage: StorageHealth | undefined;
   #writes: Promise<void> = Promise.resolve();
   #lastAppendFailed = false;
   #lines = 0;
   // The records waiting for the next write, while it has not started.
   #batch: Batch | undefined;
 
-  private constructor(file: string, what: string, logger: Logger, lines: number) {
-    this.file = file;
-    this.#what = what;
-    this.#logger = logger;
+  private constructor(options: JournalOptions<R>, lines: number) {
+    this.file = options.file;
+    this.#what = options.what;
+    this.#logger = options.logger;
+    this.#durable = options.durable ?? false;
+    this.#storage = options.storage;
     this.#lines = lines;
   }
 
@@ -69,7 +80,7 @@ export class Journal<R> {
     }
     // Half a line is expected after a failed append; more means the file was damaged.
     if (unreadable > 0) logger.warn(`Ignored unreadable lines of the ${what}`, { file, lines: unreadable });
-    return { journal: new Journal(file, what, logger, lines), records };
+    return { journal: new Journal(options, lines), records };
   }
 
   // Lines in the file now (as far as this process wrote them), for the compaction rule.
@@ -89,16 +100,32 @@ export class Journal<R> {
     }
     const batch: Batch = { lines: [line], written: Promise.resolve() };
     this.#batch = batch;
-    batch.written = this.#writes.then(async () => {
+    batch.written = this.#writes.then(() => {
       // From here on, appends start the next batch.
       this.#batch = undefined;
-      const text = `${this.#lastAppendFailed ? '\n' : ''}${batch.lines.join('\n')}\n`;
-      this.#lastAppendFailed = true;
-      await appendFile(this.file, text);
-      this.#lastAppendFailed = false;
+      return this.#appendText(`${this.#lastAppendFailed ? '\n' : ''}${batch.lines.join('\n')}\n`);
     });
     this.#writes = batch.written.catch(() => undefined);
     return batch.written;
+  }
+
+  // A blank line (readers skip it), after the writes before it: whether the file can be written again.
+  probe(): Promise<void> {
+    const write = this.#writes.then(() => this.#appendText('\n'));
+    this.#writes = write.catch(() => undefined);
+    return write;
+  }
+
+  async #appendText(text: string): Promise<void> {
+    this.#lastAppendFailed = true;
+    try {
+      await writeFileSynced(this.file, 'a', text, this.#durable);
+    } catch (error) {
+      this.#storage?.failed(this.file, error, () => this.probe());
+      throw error;
+    }
+    this.#lastAppendFailed = false;
+    this.#storage?.succeeded(this.file);
   }
 
   // Rewrites the file with `live()` (read when the write runs, after every earlier append).
@@ -106,8 +133,9 @@ export class Journal<R> {
     const write = this.#writes.then(async () => {
       const lines = Array.from(live(), (record) => JSON.stringify(record));
       const temporary = `${this.file}.tmp`;
-      await writeFile(temporary, lines.length > 0 ? `${lines.join('\n')}\n` : '');
+      await writeFileSynced(temporary, 'w', lines.length > 0 ? `${lines.join('\n')}\n` : '', this.#durable);
       await rename(temporary, this.file);
+      if (this.#durable) await syncFolder(path.dirname(this.file));
       this.#lines = lines.length;
       this.#lastAppendFailed = false;
     });
@@ -130,6 +158,27 @@ export class Journal<R> {
   // Resolves once every write asked for so far is done (shutdown, tests).
   flush(): Promise<void> {
     return this.#writes;
+  }
+}
+
+// Writes (flag 'a': appends) `text`, on the disk before it resolves when `durable`; the handle is closed either way.
+async function writeFileSynced(file: string, flag: 'a' | 'w', text: string, durable: boolean): Promise<void> {
+  const handle = await open(file, flag);
+  try {
+    await handle.writeFile(text);
+    if (durable) await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+// A rename is on the disk once the folder that holds it is.
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

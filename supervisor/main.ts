@@ -16,6 +16,7 @@ import { ServiceMetrics } from './metrics.js';
 import { MessageStatusStore } from './message-status-store.js';
 import { SendQueue } from './send-queue.js';
 import { Sender } from './sender.js';
+import { StorageHealth } from './storage-health.js';
 import { startWebhooks } from './webhooks/webhooks.js';
 import { WorkerHost } from './worker-host.js';
 
@@ -60,11 +61,14 @@ async function main(): Promise<void> {
     queueDepth: () => queue.waiting,
     ...(config.webhookUrl === undefined ? {} : { webhooks: { pending: () => webhooks?.health().pending ?? 0, failuresTotal: () => webhooks?.failedTries() ?? 0 } }),
   });
+  // What /health says of the tenant's files; every store below reports its writes to it.
+  const storage = new StorageHealth(logger);
   const statuses = await MessageStatusStore.open({
     file: layout.messageStatusFile,
     ttlMs: config.messageStatusTtlMs,
     max: config.messageStatusMax,
     logger,
+    storage,
   });
   const host = new WorkerHost({
     config,
@@ -76,12 +80,12 @@ async function main(): Promise<void> {
     onMessage: (event) => statuses.ack(event.messageId, event.ack),
   });
   metrics.observe(host);
-  const webhooks = await startWebhooks(config, layout.webhookOutbox, { clienteId: config.clienteId, session: host, messages: statuses }, logger);
-  const store = await IdempotencyStore.open(layout.idempotencyFile, config.idempotencyTtlMs, logger);
+  const webhooks = await startWebhooks(config, { file: layout.webhookOutbox, storage }, { clienteId: config.clienteId, session: host, messages: statuses }, logger);
+  const store = await IdempotencyStore.open(layout.idempotencyFile, config.idempotencyTtlMs, logger, { storage });
   const sender = new Sender(
     metrics.timeDispatch(async (params) => {
       const result = await host.send(params);
-      statuses.sent(result.messageId, params.to);
+      await statuses.sent(result.messageId, params.to);
       return result;
     }),
     queue,
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
     metrics: metrics.registry,
     messages: statuses,
     webhookHealth: () => webhooks?.health() ?? null,
+    storageHealth: () => storage.health(),
   });
 
   const server = http.createServer(app.callback());
@@ -135,6 +140,7 @@ async function main(): Promise<void> {
       // After the worker: the state changes of its stop are in the outbox (delivered after a restart).
       await webhooks?.stop().catch((error: unknown) => logger.error('Webhooks stop failed', describeError(error)));
       await Promise.all([store.flush(), statuses.flush()]);
+      storage.stop();
       await releaseTenantDir().catch((error: unknown) => logger.warn('Could not remove the tenant lock', describeError(error)));
       server.close();
       server.closeIdleConnections();

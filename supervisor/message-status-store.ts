@@ -7,6 +7,7 @@ import type { Logger } from '../shared/logger.js';
 import { describeError } from '../shared/logger.js';
 import { Journal } from './journal.js';
 import { acceptsAck, type MessageStatus } from './message-status.js';
+import type { StorageHealth } from './storage-health.js';
 
 export interface MessageStatusStoreOptions {
   file: string;
@@ -14,6 +15,7 @@ export interface MessageStatusStoreOptions {
   max: number;
   logger: Logger;
   now?: () => number;
+  storage?: StorageHealth | undefined;
 }
 
 export type MessageStatusListener = (message: MessageStatus) => void;
@@ -51,8 +53,9 @@ export class MessageStatusStore {
 
   // Loads the file (the last record of a message wins), forgets what is too old or too many, and compacts it.
   static async open(options: MessageStatusStoreOptions): Promise<MessageStatusStore> {
-    const { file, logger } = options;
-    const { journal, records } = await Journal.open({ file, what: 'message status file', logger, parse: parseRecord });
+    const { file, logger, storage } = options;
+    // Durable: a message the hub was told is sent is never "not found" after a power cut.
+    const { journal, records } = await Journal.open({ file, what: 'message status file', logger, parse: parseRecord, durable: true, storage });
     const store = new MessageStatusStore(journal, options);
     for (const record of records) {
       store.#messages.set(record.id, { messageId: record.id, to: record.to, ack: record.ack, sentAt: record.sent_at, updatedAt: record.updated_at });
@@ -76,15 +79,17 @@ export class MessageStatusStore {
     return () => this.#listeners.delete(listener);
   }
 
-  // /send succeeded: WhatsApp's server has it (ack 1), or more if its acks came first.
-  sent(messageId: string, to: string): void {
-    if (this.#messages.has(messageId)) return;
+  // /send succeeded: WhatsApp's server has it (ack 1), or more if its acks came first. Resolves once that
+  // is on the disk, or could not be (logged: the status is then kept in memory only); never rejects.
+  sent(messageId: string, to: string): Promise<void> {
+    if (this.#messages.has(messageId)) return Promise.resolve();
     const now = this.#now();
     const early = this.#early.get(messageId);
     this.#early.delete(messageId);
     const ack: MessageAck = early !== undefined && acceptsAck(1, early) ? early : 1;
-    this.#change({ messageId, to, ack, sentAt: now, updatedAt: now });
+    const written = this.#change({ messageId, to, ack, sentAt: now, updatedAt: now });
     this.#sweep(now);
+    return written;
   }
 
   // An ack from a worker: applied when it moves the status forward (message-status.ts), else ignored.
@@ -96,7 +101,7 @@ export class MessageStatusStore {
       return;
     }
     if (!acceptsAck(current.ack, ack)) return;
-    this.#change({ ...current, ack, updatedAt: this.#now() });
+    void this.#change({ ...current, ack, updatedAt: this.#now() });
   }
 
   // Waits for pending writes (shutdown, tests).
@@ -114,17 +119,18 @@ export class MessageStatusStore {
   }
 
   // The one writer of a message's status: memory at once, the disk after, then the listeners.
-  #change(message: MessageStatus): void {
+  #change(message: MessageStatus): Promise<void> {
     const frozen = Object.freeze(message);
     this.#messages.set(frozen.messageId, frozen);
-    this.#journal.append(toRecord(frozen)).catch((error: unknown) =>
+    const written = this.#journal.append(toRecord(frozen)).catch((error: unknown) => {
       this.#logger.error('Could not save a message status; it is kept in memory, but lost at a restart', {
         message_id: frozen.messageId,
         ack: frozen.ack,
         ...describeError(error),
-      }),
-    );
+      });
+    });
     for (const listener of this.#listeners) listener(frozen);
+    return written;
   }
 
   #expired(message: MessageStatus): boolean {

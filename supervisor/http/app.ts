@@ -14,7 +14,7 @@ import { bearerAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
 import { OPENAPI_JSON } from './openapi.js';
-import { pollRoutes, type WebhookHealthSource } from './poll-routes.js';
+import { pollRoutes, type StorageHealthSource, type WebhookHealthSource } from './poll-routes.js';
 import { QR_PAGE_PATH, qrRoutes } from './qr-routes.js';
 import { parseDisconnectRequest, parseSendRequest } from './send-request.js';
 
@@ -38,6 +38,8 @@ export interface AppOptions {
   messages?: MessageStatusReader;
   // The webhook backlog for /health (a frozen object, new on every change); webhooks off when absent.
   webhookHealth?: WebhookHealthSource;
+  // Whether the tenant's files can be written, for /health (null when absent).
+  storageHealth?: StorageHealthSource;
 }
 
 export interface MessageStatusReader {
@@ -114,7 +116,7 @@ export function createApp(options: AppOptions): Koa {
   const router = new Router();
 
   // Answered by poll.shortcut below; the router keeps them for HEAD, trailing slashes and the 405 of other methods.
-  const poll = pollRoutes(service, clienteId, options.webhookHealth);
+  const poll = pollRoutes(service, clienteId, { webhook: options.webhookHealth, storage: options.storageHealth });
   router.get('/health', poll.health);
   router.get('/status', poll.status);
 

@@ -93,7 +93,7 @@ export const COMPONENTS: Json = {
     },
     Health: {
       type: 'object',
-      required: ['status', 'service', 'cliente_id', 'whatsapp_state', 'timestamp', 'since', 'last_disconnect_reason', 'last_restore', 'worker', 'webhook'],
+      required: ['status', 'service', 'cliente_id', 'whatsapp_state', 'timestamp', 'since', 'last_disconnect_reason', 'last_restore', 'worker', 'webhook', 'storage'],
       properties: {
         status: { const: 'healthy' },
         service: { const: 'session-manager' },
@@ -111,6 +111,24 @@ export const COMPONENTS: Json = {
             last_delivered_at: { type: ['string', 'null'], format: 'date-time' },
             refused: { type: 'integer', description: 'Events the receiver refused (4xx) since the start: dropped.' },
             dropped: { type: 'integer', description: 'Events dropped for WEBHOOK_QUEUE_MAX since the start (oldest first).' },
+          },
+        },
+        storage: {
+          type: 'object',
+          description: "Whether the tenant's files (Idempotency-Keys, message statuses, webhook outbox) can be written.",
+          required: ['writable', 'error'],
+          properties: {
+            writable: { type: 'boolean', description: 'False since a write failed; true again once one works (retried every 5 s).' },
+            error: {
+              type: ['object', 'null'],
+              required: ['file', 'code', 'message', 'since'],
+              properties: {
+                file: { type: 'string' },
+                code: { type: ['string', 'null'], description: 'The system error: ENOSPC (disk full), EROFS, EACCES...' },
+                message: { type: 'string' },
+                since: { type: 'string', format: 'date-time' },
+              },
+            },
           },
         },
       },
@@ -149,7 +167,7 @@ export const COMPONENTS: Json = {
             'UNAUTHORIZED', 'NOT_FOUND', 'MESSAGE_NOT_FOUND', 'METHOD_NOT_ALLOWED', 'SESSION_NOT_READY', 'QR_NOT_AVAILABLE', 'PAIRING_NOT_AVAILABLE',
             'NUMBER_NOT_ON_WHATSAPP', 'RECIPIENT_UNRESOLVABLE', 'IDEMPOTENCY_KEY_REUSED', 'PAYLOAD_TOO_LARGE',
             'UNSUPPORTED_MEDIA_TYPE', 'QUEUE_FULL', 'NEW_CONTACT_LIMIT', 'INTERNAL_ERROR', 'SEND_FAILED',
-            'SEND_OUTCOME_UNKNOWN', 'WORKER_UNAVAILABLE', 'WORKER_BUSY', 'SHUTTING_DOWN', 'WORKER_TIMEOUT',
+            'SEND_OUTCOME_UNKNOWN', 'WORKER_UNAVAILABLE', 'WORKER_BUSY', 'STORAGE_UNAVAILABLE', 'SHUTTING_DOWN', 'WORKER_TIMEOUT',
           ] satisfies ErrorCode[],
         },
         message: { type: 'string', description: 'For a human.' },

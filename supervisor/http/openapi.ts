@@ -141,7 +141,11 @@ export const OPENAPI = {
           }),
           500: errorAnswer('WhatsApp failed the send (not sent), or a bug', ['INTERNAL_ERROR', 'SEND_FAILED']),
           502: errorAnswer('The worker went away during the send: outcome unknown', ['SEND_OUTCOME_UNKNOWN']),
-          503: WORKER_ERRORS[503],
+          503: errorAnswer(
+            'No worker to ask, too many calls waiting for it, shutting down, or the Idempotency-Key could not be recorded (see /health\'s storage); nothing was sent',
+            ['WORKER_UNAVAILABLE', 'WORKER_BUSY', 'SHUTTING_DOWN', 'STORAGE_UNAVAILABLE'],
+            { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } },
+          ),
           504: errorAnswer('No answer within SEND_TIMEOUT_MS: outcome unknown', ['WORKER_TIMEOUT']),
         },
       },

@@ -2,6 +2,7 @@
 // built once per snapshot (a new frozen object on every change) and per webhook health (the same) and
 // reused; /health only adds the time, formatted once per millisecond.
 import type { Middleware } from 'koa';
+import type { StorageHealthBody } from '../storage-health.js';
 import type { WebhookHealth } from '../webhooks/deliverer.js';
 import type { SessionService } from '../session-service.js';
 import type { SessionSnapshot } from '../session-state.js';
@@ -20,10 +21,19 @@ export interface PollRoutes {
 
 // The webhook backlog /health shows: null when webhooks are off.
 export type WebhookHealthSource = () => WebhookHealth | null;
+// Whether the tenant's files can be written (storage-health.ts): null when nobody reports it.
+export type StorageHealthSource = () => StorageHealthBody | null;
+
+// What /health shows beside the session; each source returns the same object until it changes.
+export interface HealthSources {
+  webhook?: WebhookHealthSource | undefined;
+  storage?: StorageHealthSource | undefined;
+}
 
 interface PollBodies {
   snapshot: SessionSnapshot;
   webhook: WebhookHealth | null;
+  storage: StorageHealthBody | null;
   status: string;
   // /health is healthHead + ISO timestamp + healthTail.
   healthHead: string;
@@ -40,7 +50,7 @@ function details(snapshot: SessionSnapshot): Record<string, unknown> {
   };
 }
 
-function buildBodies(clienteId: number, snapshot: SessionSnapshot, webhook: WebhookHealth | null): PollBodies {
+function buildBodies(clienteId: number, snapshot: SessionSnapshot, webhook: WebhookHealth | null, storage: StorageHealthBody | null): PollBodies {
   const health = JSON.stringify({
     status: 'healthy',
     service: 'session-manager',
@@ -49,18 +59,21 @@ function buildBodies(clienteId: number, snapshot: SessionSnapshot, webhook: Webh
     timestamp: '',
     ...details(snapshot),
     webhook,
+    storage,
   });
   const cut = health.indexOf(TIMESTAMP_FIELD) + TIMESTAMP_FIELD.length;
   return {
     snapshot,
     webhook,
+    storage,
     status: JSON.stringify({ cliente_id: clienteId, connected: snapshot.state === 'READY', state: snapshot.state, ...details(snapshot) }),
     healthHead: health.slice(0, cut),
     healthTail: health.slice(cut),
   };
 }
 
-export function pollRoutes(service: SessionService, clienteId: number, webhookHealth: WebhookHealthSource = () => null): PollRoutes {
+export function pollRoutes(service: SessionService, clienteId: number, sources: HealthSources = {}): PollRoutes {
+  const { webhook: webhookHealth = () => null, storage: storageHealth = () => null } = sources;
   let bodies: PollBodies | undefined;
   // The last /health body and the millisecond it was built for.
   let healthAt = Number.NaN;
@@ -69,8 +82,9 @@ export function pollRoutes(service: SessionService, clienteId: number, webhookHe
   const current = (): PollBodies => {
     const snapshot = service.snapshot();
     const webhook = webhookHealth();
-    if (bodies?.snapshot !== snapshot || bodies.webhook !== webhook) {
-      bodies = buildBodies(clienteId, snapshot, webhook);
+    const storage = storageHealth();
+    if (bodies?.snapshot !== snapshot || bodies.webhook !== webhook || bodies.storage !== storage) {
+      bodies = buildBodies(clienteId, snapshot, webhook, storage);
       healthAt = Number.NaN;
     }
     return bodies;

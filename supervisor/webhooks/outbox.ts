@@ -5,12 +5,14 @@
 import type { Logger } from '../../shared/logger.js';
 import { describeError } from '../../shared/logger.js';
 import { Journal } from '../journal.js';
+import type { StorageHealth } from '../storage-health.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEvent } from './events.js';
 
 export interface WebhookOutboxOptions {
   file: string;
   max: number;
   logger: Logger;
+  storage?: StorageHealth | undefined;
 }
 
 type OutboxRecord = { event: WebhookEvent } | { done: string };
@@ -32,7 +34,13 @@ export class WebhookOutbox {
 
   // Loads what was not delivered before (the order of the file), keeps the newest `max`, and compacts.
   static async open(options: WebhookOutboxOptions): Promise<WebhookOutbox> {
-    const { journal, records } = await Journal.open({ file: options.file, what: 'webhook outbox', logger: options.logger, parse: parseRecord });
+    const { journal, records } = await Journal.open({
+      file: options.file,
+      what: 'webhook outbox',
+      logger: options.logger,
+      parse: parseRecord,
+      storage: options.storage,
+    });
     const outbox = new WebhookOutbox(journal, options);
     const pending = new Map<string, WebhookEvent>();
     for (const record of records) {

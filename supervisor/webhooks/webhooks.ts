@@ -5,6 +5,7 @@ import type { Logger } from '../../shared/logger.js';
 import { WebhookDeliverer, type WebhookHealth } from './deliverer.js';
 import { listenForWebhookEvents, type WebhookSources } from './events.js';
 import { WebhookOutbox } from './outbox.js';
+import type { StorageHealth } from '../storage-health.js';
 
 // The first wait after a failure, unless WEBHOOK_RETRY_MAX_MS is lower.
 const RETRY_BASE_MS = 1000;
@@ -21,7 +22,7 @@ type WebhookConfig = Pick<Config, 'webhookUrl' | 'webhookSecret' | 'webhookQueue
 
 export async function startWebhooks(
   config: WebhookConfig,
-  outboxFile: string,
+  outbox: { file: string; storage?: StorageHealth },
   sources: WebhookSources,
   logger: Logger,
 ): Promise<Webhooks | undefined> {
@@ -29,25 +30,25 @@ export async function startWebhooks(
     if (config.webhookSecret !== undefined) logger.warn('WEBHOOK_SECRET is set but WEBHOOK_URL is not: webhooks are off');
     return undefined;
   }
-  const outbox = await WebhookOutbox.open({ file: outboxFile, max: config.webhookQueueMax, logger });
+  const events = await WebhookOutbox.open({ ...outbox, max: config.webhookQueueMax, logger });
   const deliverer = new WebhookDeliverer({
     url: config.webhookUrl,
     secret: config.webhookSecret,
     timeoutMs: config.webhookTimeoutMs,
     backoff: { baseMs: Math.min(RETRY_BASE_MS, config.webhookRetryMaxMs), maxMs: config.webhookRetryMaxMs },
-    outbox,
+    outbox: events,
     logger,
   });
-  const unlisten = listenForWebhookEvents(sources, (event) => outbox.push(event));
+  const unlisten = listenForWebhookEvents(sources, (event) => events.push(event));
   deliverer.start();
-  logger.info('Webhooks on', { url: new URL(config.webhookUrl).origin, signed: config.webhookSecret !== undefined, pending: outbox.pending });
+  logger.info('Webhooks on', { url: new URL(config.webhookUrl).origin, signed: config.webhookSecret !== undefined, pending: events.pending });
   return {
     health: () => deliverer.health(),
     failedTries: () => deliverer.failedTries,
     async stop() {
       unlisten();
       await deliverer.stop();
-      await outbox.flush();
+      await events.flush();
     },
   };
 }

@@ -30,7 +30,7 @@ describe('idempotency-store', function () {
   const opened: IdempotencyStore[] = [];
 
   async function open(now?: () => number): Promise<IdempotencyStore> {
-    const store = await IdempotencyStore.open(file, TTL_MS, log.logger, now);
+    const store = await IdempotencyStore.open(file, TTL_MS, log.logger, { now });
     opened.push(store);
     return store;
   }
@@ -225,7 +225,10 @@ describe('idempotency-store', function () {
       const store = await open();
       await rm(file);
       await mkdir(file);
-      expect(await rejectionOf(store.claim('k1', 'fp'))).to.be.instanceOf(Error).with.property('code', 'EISDIR');
+      const refusal = await rejectionOf(store.claim('k1', 'fp'));
+      expect(refusal).to.be.instanceOf(AppError).with.property('code', 'STORAGE_UNAVAILABLE');
+      expect(refusal).to.have.property('message', 'The Idempotency-Key could not be recorded (EISDIR); nothing was sent');
+      expect(refusal).to.have.nested.property('cause.code', 'EISDIR');
       await rm(file, { recursive: true });
       expectNew(await store.claim('k1', 'fp'));
     });
@@ -236,11 +239,11 @@ describe('idempotency-store', function () {
       await mkdir(file);
       const first = rejectionOf(store.claim('k1', 'fp'));
       const repeat = store.claim('k1', 'fp');
-      expect(await first).to.have.property('code', 'EISDIR');
+      expect(await first).to.have.property('code', 'STORAGE_UNAVAILABLE');
       expect(await settlesWithin(repeat, 500)).to.equal('settled');
       expect(expectReplay(await repeat)).to.deep.equal({
         ok: false,
-        error: { code: 'INTERNAL_ERROR', message: 'The Idempotency-Key could not be recorded; nothing was sent' },
+        error: { code: 'STORAGE_UNAVAILABLE', message: 'The Idempotency-Key could not be recorded (EISDIR); nothing was sent' },
       });
       // Nothing is kept for the key: once the disk works again, it sends.
       await rm(file, { recursive: true });

@@ -95,7 +95,7 @@ describe('ServiceMetrics', function () {
     expect(SEND_DURATION_BUCKETS[0]).to.equal(0.05);
     expect(SEND_DURATION_BUCKETS.at(-1)).to.equal(60);
     const dispatch = metrics.timeDispatch(async (): Promise<SendResult> => {
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      await new Promise((resolve) => setTimeout(resolve, 65));
       return { messageId: 'id' };
     });
     await dispatch(SEND);

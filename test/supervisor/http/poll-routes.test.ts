@@ -132,7 +132,7 @@ describe('poll routes', () => {
 
     it('shows the webhook backlog on /health, and its change at once', () => {
       let backlog: WebhookHealth = Object.freeze({ pending: 3, last_error: 'ECONNREFUSED', last_delivered_at: null, refused: 0, dropped: 0 });
-      const { health } = pollRoutes(service, 51, () => backlog);
+      const { health } = pollRoutes(service, 51, { webhook: () => backlog });
       const body = (): unknown => {
         const ctx = fakeContext('GET', '/health');
         void health(ctx, async () => undefined);
