@@ -41,6 +41,8 @@ const health: Middleware = (ctx) => {
     worker: snapshot.worker,
     // The service's webhook backlog; the benchmarked service runs without webhooks.
     webhook: null,
+    // The tenant's files, writable.
+    storage: { writable: true, error: null },
   };
 };
 

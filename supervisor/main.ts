@@ -83,14 +83,11 @@ async function main(): Promise<void> {
   const webhooks = await startWebhooks(config, { file: layout.webhookOutbox, storage }, { clienteId: config.clienteId, session: host, messages: statuses }, logger);
   const store = await IdempotencyStore.open(layout.idempotencyFile, config.idempotencyTtlMs, logger, { storage });
   const sender = new Sender(
-    metrics.timeDispatch(async (params) => {
-      const result = await host.send(params);
-      await statuses.sent(result.messageId, params.to);
-      return result;
-    }),
+    metrics.timeDispatch((params) => host.send(params)),
     queue,
     store,
     logger,
+    (params, result) => statuses.sent(result.messageId, params.to),
   );
   let shuttingDown = false;
   const app = createApp({

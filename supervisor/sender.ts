@@ -29,17 +29,28 @@ function fingerprint(params: SendParams): string {
   return createHash('sha256').update(params.to).update('\n').update(params.message).digest('base64url');
 }
 
+// Writes down a message that went out before its sender is answered (the message status); never rejects.
+export type SentRecorder = (params: SendParams, result: SendResult) => Promise<void>;
+
 export class Sender implements SendService {
   readonly #dispatch: (params: SendParams) => Promise<SendResult>;
   readonly #queue: SendQueue;
   readonly #store: IdempotencyStore;
   readonly #logger: Logger;
+  readonly #recordSent: SentRecorder;
 
-  constructor(dispatch: (params: SendParams) => Promise<SendResult>, queue: SendQueue, store: IdempotencyStore, logger: Logger) {
+  constructor(
+    dispatch: (params: SendParams) => Promise<SendResult>,
+    queue: SendQueue,
+    store: IdempotencyStore,
+    logger: Logger,
+    recordSent: SentRecorder = () => Promise.resolve(),
+  ) {
     this.#dispatch = dispatch;
     this.#queue = queue;
     this.#store = store;
     this.#logger = logger;
+    this.#recordSent = recordSent;
   }
 
   async send(params: SendParams, options: SendOptions = {}): Promise<SendOutcome> {
@@ -79,15 +90,18 @@ export class Sender implements SendService {
     this.#queue.close(error);
   }
 
-  #sendNow(params: SendParams): Promise<SendResult> {
+  // The recording happens after the queue's turn, so the next send does not wait for this one's disk write.
+  async #sendNow(params: SendParams): Promise<SendResult> {
     const queuedAt = performance.now();
-    return this.#queue.push(() => {
+    const result = await this.#queue.push(() => {
       // The moment the queue's spacing applies to (SEND_MIN_INTERVAL_MS is between these, start to start).
       if (this.#logger.isLevelEnabled('debug')) {
         this.#logger.debug('Send handed to the worker', { queued_ms: Math.round(performance.now() - queuedAt), waiting: this.#queue.waiting });
       }
       return this.#dispatch(params);
     });
+    await this.#recordSent(params, result);
+    return result;
   }
 }
 

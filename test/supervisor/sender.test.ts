@@ -4,12 +4,12 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { captureLogger } from '../support/logger.js';
 import { fakeSendWorker, holdWorker } from '../support/fake-send-worker.js';
-import { rejectionOf, until } from '../support/promises.js';
+import { rejectionOf, settlesWithin, until } from '../support/promises.js';
 import { AppError, type ErrorCode } from '../../shared/errors.js';
 import type { SendParams } from '../../shared/protocol.js';
 import { IdempotencyStore } from '../../supervisor/idempotency-store.js';
 import { SendQueue, type SendQueueOptions } from '../../supervisor/send-queue.js';
-import { Sender, type SendOptions } from '../../supervisor/sender.js';
+import { Sender, type SendOptions, type SentRecorder } from '../../supervisor/sender.js';
 
 const TTL_MS = 60 * 60_000;
 const HELLO: SendParams = { to: '5491123456789', message: 'Hello' };
@@ -26,13 +26,13 @@ describe('sender', function () {
   const stores: IdempotencyStore[] = [];
 
   // A Sender over a real queue and a real store; a second call is a "restart" on the same file.
-  async function rig(queueOptions: Partial<SendQueueOptions> = {}) {
+  async function rig(queueOptions: Partial<SendQueueOptions> = {}, recordSent?: SentRecorder) {
     const log = captureLogger();
     const store = await IdempotencyStore.open(storeFile(), TTL_MS, log.logger);
     stores.push(store);
     const worker = fakeSendWorker();
     const queue = new SendQueue({ maxQueued: 10, minIntervalMs: 0, ...queueOptions });
-    const sender = new Sender(worker.dispatch, queue, store, log.logger);
+    const sender = new Sender(worker.dispatch, queue, store, log.logger, recordSent);
     const send = (params: SendParams = HELLO, options?: SendOptions) => sender.send(params, options);
     const sendKeyed = (key: string, params: SendParams = HELLO) => sender.send(params, { idempotencyKey: key });
     return { sender, queue, worker, send, sendKeyed, log };
@@ -62,6 +62,23 @@ describe('sender', function () {
       expect(worker.calls).to.deep.equal([HELLO, HELLO]);
       expect(outcomes.map((outcome) => outcome.replayed)).to.deep.equal([false, false]);
       expect(outcomes[0]?.messageId).to.not.equal(outcomes[1]?.messageId);
+    });
+  });
+
+  describe('recording a sent message', function () {
+    it('answers once the message is recorded, and the next send does not wait for that record', async function () {
+      const records: { id: string; done: () => void }[] = [];
+      const { send, worker } = await rig({}, (_params, result) => new Promise<void>((done) => records.push({ id: result.messageId, done })));
+      const first = send();
+      await until(() => records.length === 1);
+      expect(await settlesWithin(first, 50)).to.equal('pending');
+      // The queue's turn is over: the second send reaches the worker while the first record is still being written.
+      const second = send();
+      await until(() => records.length === 2);
+      expect(worker.calls).to.have.length(2);
+      for (const record of records) record.done();
+      const outcomes = await Promise.all([first, second]);
+      expect(outcomes.map((outcome) => outcome.messageId)).to.deep.equal(records.map((record) => record.id));
     });
   });
 
