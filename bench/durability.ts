@@ -53,6 +53,11 @@ async function timeSends(files: Files, sends: number, parallel: number): Promise
   return ((performance.now() - started) * 1000) / sends;
 }
 
+// Where the files go: BENCH_DISK_DIR (the disk the sessions live on; a tmpfs would make flushes free), else the temp folder.
+function benchDir(): string {
+  return process.env.BENCH_DISK_DIR ?? os.tmpdir();
+}
+
 export interface DurabilityResult {
   parallel: number;
   durableUs: number[];
@@ -60,7 +65,7 @@ export interface DurabilityResult {
 }
 
 export async function measureDurability(sends = Number(process.env.BENCH_DURABLE_SENDS ?? 200)): Promise<DurabilityResult[]> {
-  const root = await mkdtemp(path.join(process.env.BENCH_DISK_DIR ?? os.tmpdir(), 'bench-durable-'));
+  const root = await mkdtemp(path.join(benchDir(), 'bench-durable-'));
   try {
     const durable = await openFiles(path.join(root, 'durable'), true);
     const plain = await openFiles(path.join(root, 'plain'), false);
@@ -86,7 +91,7 @@ export async function measureDurability(sends = Number(process.env.BENCH_DURABLE
 
 export async function benchDurability(): Promise<void> {
   const results = await measureDurability();
-  console.log(`\nDurable writes per send with an Idempotency-Key (3 records, real journal, ${ROUNDS} alternating rounds, ${os.tmpdir()}):`);
+  console.log(`\nDurable writes per send with an Idempotency-Key (3 records, real journal, ${ROUNDS} alternating rounds, in ${benchDir()}):`);
   for (const { parallel, durableUs, plainUs } of results) {
     const durable = spread(durableUs).median;
     const plain = spread(plainUs).median;

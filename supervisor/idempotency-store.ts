@@ -40,6 +40,8 @@ const UNKNOWN_AFTER_CRASH: StoredResponse = {
 };
 
 const SWEEP_EVERY_MS = 60_000;
+// Released records owed at most (a long outage of the disk with retries); the oldest are given up first.
+const UNRELEASED_MAX = 10_000;
 
 export class IdempotencyStore {
   readonly #journal: Journal<DiskRecord>;
@@ -47,6 +49,9 @@ export class IdempotencyStore {
   readonly #now: () => number;
   readonly #entries = new Map<string, Entry>();
   readonly #waiters = new Map<string, Promise<StoredResponse>>();
+  // Keys refused because their record could not be written: a failed write may still have left the record
+  // on the disk (a flush that failed after the write), so each gets a `released` record with the next write.
+  readonly #unreleased: DiskRecord[] = [];
   #lastSweep = 0;
 
   private constructor(journal: Journal<DiskRecord>, ttlMs: number, now: () => number) {
@@ -67,7 +72,7 @@ export class IdempotencyStore {
     const { journal, records } = await Journal.open({ file, what: 'idempotency file', logger, parse: parseRecord, durable: true, storage });
     const store = new IdempotencyStore(journal, ttlMs, now);
     for (const record of records) store.#load(record);
-    await journal.compact(() => store.#live());
+    await journal.compactAtOpen(() => store.#live());
     return store;
   }
 
@@ -102,6 +107,7 @@ export class IdempotencyStore {
     } catch (error) {
       this.#entries.delete(key);
       this.#waiters.delete(key);
+      this.#release({ key, fingerprint, at: entry.at, kind: 'released' });
       const refusal = new AppError('STORAGE_UNAVAILABLE', {
         message: `The Idempotency-Key could not be recorded (${systemErrorCode(error) ?? 'write failed'}); nothing was sent`,
         cause: error,
@@ -160,8 +166,15 @@ export class IdempotencyStore {
     this.#journal.compactIfGrown(this.#entries.size, () => this.#live());
   }
 
+  // Appends `record`, after the released records still owed (in the same write).
   #append(record: DiskRecord): Promise<void> {
+    for (const released of this.#unreleased.splice(0)) this.#journal.append(released).catch(() => this.#release(released));
     return this.#journal.append(record);
+  }
+
+  #release(record: DiskRecord): void {
+    this.#unreleased.push(record);
+    if (this.#unreleased.length > UNRELEASED_MAX) this.#unreleased.shift();
   }
 }
 

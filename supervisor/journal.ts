@@ -6,7 +6,7 @@
 // has each write on the disk (fdatasync, one per batch) before its callers hear it is done, and its
 // compaction synced before the rename and the folder after it, so a power cut cannot undo what was
 // answered. Every write's outcome goes to the storage health, when there is one (storage-health.ts).
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError, type Logger } from '../shared/logger.js';
 import type { StorageHealth } from './storage-health.js';
@@ -80,7 +80,10 @@ export class Journal<R> {
     }
     // Half a line is expected after a failed append; more means the file was damaged.
     if (unreadable > 0) logger.warn(`Ignored unreadable lines of the ${what}`, { file, lines: unreadable });
-    return { journal: new Journal(options, lines), records };
+    const journal = new Journal(options, lines);
+    // A power cut in the middle of an append leaves half a line at the end: the next record starts afresh.
+    journal.#lastAppendFailed = text.length > 0 && !text.endsWith('\n');
+    return { journal, records };
   }
 
   // Lines in the file now (as far as this process wrote them), for the compaction rule.
@@ -133,14 +136,31 @@ export class Journal<R> {
     const write = this.#writes.then(async () => {
       const lines = Array.from(live(), (record) => JSON.stringify(record));
       const temporary = `${this.file}.tmp`;
-      await writeFileSynced(temporary, 'w', lines.length > 0 ? `${lines.join('\n')}\n` : '', this.#durable);
-      await rename(temporary, this.file);
+      try {
+        await writeFileSynced(temporary, 'w', lines.length > 0 ? `${lines.join('\n')}\n` : '', this.#durable);
+        await rename(temporary, this.file);
+      } catch (error) {
+        // A copy cut short (a full disk) must not keep the little space that is left.
+        await rm(temporary, { force: true }).catch(() => undefined);
+        throw error;
+      }
       if (this.#durable) await syncFolder(path.dirname(this.file));
       this.#lines = lines.length;
       this.#lastAppendFailed = false;
     });
     this.#writes = write.catch(() => undefined);
     return write;
+  }
+
+  // The compaction after opening: a failure (a full disk at start-up) costs only a longer file, so the
+  // service starts anyway; it is logged and reported to the storage health, whose probe clears it.
+  async compactAtOpen(live: () => Iterable<R>): Promise<void> {
+    try {
+      await this.compact(live);
+    } catch (error) {
+      this.#logger.error(`Could not compact the ${this.#what} at start-up; it keeps every record`, { file: this.file, ...describeError(error) });
+      this.#storage?.failed(this.file, error, () => this.probe());
+    }
   }
 
   // Compacts in the background when the file has grown well past `liveCount` records. Nothing is lost when

@@ -61,7 +61,7 @@ export class MessageStatusStore {
       store.#messages.set(record.id, { messageId: record.id, to: record.to, ack: record.ack, sentAt: record.sent_at, updatedAt: record.updated_at });
     }
     store.#forget();
-    await journal.compact(() => store.#live());
+    await journal.compactAtOpen(() => store.#live());
     return store;
   }
 

@@ -31,7 +31,7 @@ export function systemErrorCode(error: unknown): string | null {
 export class StorageHealth {
   readonly #logger: Logger;
   readonly #probeMs: number;
-  readonly #faults = new Map<string, { fault: StorageFault; probe: () => Promise<void> }>();
+  readonly #faults = new Map<string, { fault: StorageFault; probe: () => Promise<void>; probing: boolean }>();
   #body: StorageHealthBody = WRITABLE;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -45,20 +45,19 @@ export class StorageHealth {
     return this.#body;
   }
 
-  // A write of `file` failed; `probe` tries a harmless write of it again.
+  // A write of `file` failed; `probe` tries a harmless write of it again. Logged once per cause.
   failed(file: string, error: unknown, probe: () => Promise<void>): void {
-    if (this.#faults.has(file)) return;
+    const code = systemErrorCode(error);
+    const known = this.#faults.get(file);
+    if (known && known.fault.code === code) return;
     const fault: StorageFault = Object.freeze({
       file,
-      code: systemErrorCode(error),
+      code,
       message: error instanceof Error ? error.message : String(error),
-      since: new Date().toISOString(),
+      since: known?.fault.since ?? new Date().toISOString(),
     });
-    this.#faults.set(file, { fault, probe });
-    this.#logger.error('Cannot write a file of the tenant; sends with an Idempotency-Key are refused until it works again', {
-      file,
-      ...describeError(error),
-    });
+    this.#faults.set(file, { fault, probe, probing: false });
+    this.#logger.error("Cannot write a file of the tenant; /health's storage shows it until a write works again", { file, ...describeError(error) });
     this.#update();
   }
 
@@ -92,6 +91,14 @@ export class StorageHealth {
 
   #probe(): void {
     // A probe that fails again keeps its fault; the journal reports the outcome either way.
-    for (const { probe } of this.#faults.values()) probe().catch(() => undefined);
+    // One probe at a time per file: on a disk that hangs, they would pile up in its write chain.
+    for (const entry of this.#faults.values()) {
+      if (entry.probing) continue;
+      entry.probing = true;
+      entry
+        .probe()
+        .catch(() => undefined)
+        .finally(() => (entry.probing = false));
+    }
   }
 }

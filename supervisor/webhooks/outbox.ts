@@ -49,7 +49,7 @@ export class WebhookOutbox {
     }
     outbox.#events.push(...pending.values());
     outbox.#bound();
-    await journal.compact(() => outbox.#live());
+    await journal.compactAtOpen(() => outbox.#live());
     return outbox;
   }
 

@@ -233,6 +233,22 @@ describe('idempotency-store', function () {
       expectNew(await store.claim('k1', 'fp'));
     });
 
+    it('writes a released record for a refused key with the next write, so it can never read as in flight after a restart', async function () {
+      const store = await open();
+      await rm(file);
+      await mkdir(file);
+      expect(await rejectionOf(store.claim('k1', 'fp'))).to.have.property('code', 'STORAGE_UNAVAILABLE');
+      expect(await rejectionOf(store.claim('k2', 'fp'))).to.have.property('code', 'STORAGE_UNAVAILABLE');
+      await rm(file, { recursive: true });
+      expectNew(await store.claim('k3', 'fp'));
+      await store.flush();
+      const kinds = (await fileLines()).map((line) => {
+        const record = JSON.parse(line) as { key: string; kind: string };
+        return `${record.key} ${record.kind}`;
+      });
+      expect(kinds).to.deep.equal(['k1 released', 'k2 released', 'k3 pending']);
+    });
+
     it('answers a concurrent repeat that nothing was sent when the first claim cannot be recorded on disk', async function () {
       const store = await open();
       await rm(file);

@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Journal, type OpenedJournal } from '../../supervisor/journal.js';
+import { StorageHealth } from '../../supervisor/storage-health.js';
 import { captureLogger, type CapturedLogger } from '../support/logger.js';
 import { rejectionOf } from '../support/promises.js';
 
@@ -130,6 +131,38 @@ describe('journal', function () {
     await mkdir(`${file}.tmp`);
     await rejectionOf(journal.compact(() => []));
     await journal.append({ n: 1 });
+    expect((await open()).records).to.deep.equal([{ n: 1 }]);
+  });
+
+  it('starts the next record on a fresh line when the file it opens ends in half a line (a power cut mid-append)', async function () {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, '{"n":1}\n{"n":2');
+    const { journal, records } = await open();
+    expect(records).to.deep.equal([{ n: 1 }]);
+    await journal.append({ n: 3 });
+    expect(await text()).to.equal('{"n":1}\n{"n":2\n{"n":3}\n');
+    expect((await open()).records).to.deep.equal([{ n: 1 }, { n: 3 }]);
+  });
+
+  it('removes the temporary file of a compaction the disk cut short, and keeps the file as it was', async function () {
+    const { journal } = await open();
+    await journal.append({ n: 1 });
+    await symlink('/dev/full', `${file}.tmp`);
+    expect(await rejectionOf(journal.compact(() => [{ n: 1 }]))).to.have.property('code', 'ENOSPC');
+    expect(await rejectionOf(lstat(`${file}.tmp`))).to.have.property('code', 'ENOENT');
+    expect((await open()).records).to.deep.equal([{ n: 1 }]);
+  });
+
+  it('starts when the compaction at opening fails (a full disk): logged, reported to the storage health, every record kept', async function () {
+    const storage = new StorageHealth(log.logger, 60_000);
+    const { journal } = await Journal.open({ file, what: 'test journal', logger: log.logger, parse, storage });
+    await journal.append({ n: 1 });
+    await symlink('/dev/full', `${file}.tmp`);
+    await journal.compactAtOpen(() => [{ n: 1 }]);
+    storage.stop();
+    expect(storage.health().error).to.include({ file, code: 'ENOSPC' });
+    const errors = log.lines().filter((line) => line.level === 'error').map((line) => line.message);
+    expect(errors[0]).to.equal('Could not compact the test journal at start-up; it keeps every record');
     expect((await open()).records).to.deep.equal([{ n: 1 }]);
   });
 });

@@ -9,7 +9,7 @@ import { AppError, type ErrorCode } from '../../shared/errors.js';
 import type { SendParams } from '../../shared/protocol.js';
 import { IdempotencyStore } from '../../supervisor/idempotency-store.js';
 import { SendQueue, type SendQueueOptions } from '../../supervisor/send-queue.js';
-import { Sender, type SendOptions, type SentRecorder } from '../../supervisor/sender.js';
+import { Sender, WRITE_WAIT_MS, type SendOptions, type SentRecorder } from '../../supervisor/sender.js';
 
 const TTL_MS = 60 * 60_000;
 const HELLO: SendParams = { to: '5491123456789', message: 'Hello' };
@@ -79,6 +79,23 @@ describe('sender', function () {
       for (const record of records) record.done();
       const outcomes = await Promise.all([first, second]);
       expect(outcomes.map((outcome) => outcome.messageId)).to.deep.equal(records.map((record) => record.id));
+    });
+
+    it('answers a message that went out after WRITE_WAIT_MS when the disk hangs, or at once when the record fails, saying so', async function () {
+      this.timeout(10_000);
+      const hung = await rig({}, () => new Promise<void>(() => undefined));
+      const started = performance.now();
+      const outcome = await hung.sendKeyed('order-1');
+      expect(performance.now() - started).to.be.within(WRITE_WAIT_MS - 50, WRITE_WAIT_MS + 1000);
+      expect(outcome.replayed).to.equal(false);
+      expect(hung.log.lines().filter((line) => line.level === 'warn').map((line) => line.message)).to.deep.equal([
+        'The disk is slow: a sent message was answered before its status was on the disk',
+      ]);
+      const failing = await rig({}, () => Promise.reject(new Error('EIO')));
+      expect((await failing.send()).messageId).to.be.a('string');
+      expect(failing.log.lines().filter((line) => line.level === 'error').map((line) => [line.message, line.error])).to.deep.equal([
+        ['Could not write down its status of a sent message', 'EIO'],
+      ]);
     });
   });
 

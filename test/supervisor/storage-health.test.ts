@@ -77,6 +77,18 @@ describe('storage health', function () {
     expect(reopened.records).to.deep.equal([{ n: 3 }]);
   });
 
+  it('names the new cause when a failing file fails for another reason, keeping when it started', async function () {
+    const { journal } = await open();
+    await rm(dir, { recursive: true });
+    expect(await rejectionOf(journal.append({ n: 1 }))).to.have.property('code', 'ENOENT');
+    const first = storage.health().error;
+    await mkdir(dir);
+    await mkdir(file);
+    await until(() => storage.health().error?.code === 'EISDIR', 2000);
+    expect(storage.health().error?.since).to.equal(first?.since);
+    expect(log.lines().filter((line) => line.level === 'error').map((line) => line.error_code)).to.deep.equal(['ENOENT', 'EISDIR']);
+  });
+
   it('stops probing once stopped', async function () {
     const { journal } = await open(false);
     await rm(dir, { recursive: true });
