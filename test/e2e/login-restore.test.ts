@@ -4,50 +4,26 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { sessionLayout } from '../../shared/session-layout.js';
-import { postJson, request } from '../support/http.js';
-import { requireChromium } from '../support/require-chromium.js';
-import { startService, type ServiceProcess } from '../support/service-process.js';
-import { startWhatsAppSimulator, type WhatsAppSimulator } from '../support/wa-sim/index.js';
+import { postJson } from '../support/http.js';
+import { RealTenant, statesLogged } from '../support/real-tenant.js';
+import type { ServiceProcess } from '../support/service-process.js';
 
 const STEP_TIMEOUT_MS = 45_000;
 const RESTORED = 'Restored the saved login from a snapshot';
 
-function statesLogged(service: ServiceProcess): string[] {
-  return service.logs().filter((line) => line.message === 'WhatsApp state').map((line) => String(line.state));
-}
-
 describe('restoring the saved login from a snapshot (real Chromium, simulated WhatsApp Web)', function () {
   this.timeout(STEP_TIMEOUT_MS);
   this.bail(true);
-  let sim: WhatsAppSimulator;
-  let service: ServiceProcess | undefined;
-  let sessionsDir: string | undefined;
+  const tenant = new RealTenant();
+  const start = (): Promise<ServiceProcess> => tenant.start();
 
-  async function start(): Promise<ServiceProcess> {
-    service = await startService({
-      ...(sessionsDir === undefined ? {} : { sessionsDir }),
-      env: { WA_DRIVER: 'whatsapp-web.js', CHROME_ARGS: JSON.stringify(sim.chromeArgs), LOG_LEVEL: 'info' },
-    });
-    sessionsDir ??= service.sessionsDir;
-    return service;
-  }
-
-  before(async () => {
-    requireChromium();
-    sim = await startWhatsAppSimulator({ qrRotateMs: 60_000 });
-  });
-
-  after(async () => {
-    if (service?.child.exitCode === null) await service.stop('SIGTERM');
-    await service?.cleanup();
-    await sim?.close();
-  });
+  before(() => tenant.open());
+  after(() => tenant.close());
 
   it('links, and copies the login when it stops', async () => {
     const first = await start();
     await first.waitForState('QR_REQUIRED', STEP_TIMEOUT_MS);
-    sim.scan(String((await request(`${first.url}/qr-code`)).body.qr_code));
+    await tenant.scan(first);
     await first.waitForState('READY', STEP_TIMEOUT_MS);
     expect(await first.stop('SIGTERM')).to.equal(0);
     const copied = first.logs().find((line) => line.message === 'Saved login copied');
@@ -56,7 +32,7 @@ describe('restoring the saved login from a snapshot (real Chromium, simulated Wh
   });
 
   it('comes back READY without a QR after the profile lost its storage while stopped', async () => {
-    const profile = sessionLayout({ sessionsDir: sessionsDir as string, clienteId: 51 }).profile;
+    const profile = tenant.layout.profile;
     await rm(path.join(profile, 'Default/Local Storage'), { recursive: true, force: true });
     await rm(path.join(profile, 'Default/IndexedDB'), { recursive: true, force: true });
     const second = await start();
@@ -70,7 +46,7 @@ describe('restoring the saved login from a snapshot (real Chromium, simulated Wh
   });
 
   it('still asks for a QR, once, when the phone unlinked the device while stopped', async () => {
-    sim.phoneLogout();
+    tenant.sim.phoneLogout();
     const third = await start();
     await third.waitForState('QR_REQUIRED', STEP_TIMEOUT_MS);
     // One restore was tried on the way (the saved login was refused, which looks like damage); the QR is
@@ -79,7 +55,7 @@ describe('restoring the saved login from a snapshot (real Chromium, simulated Wh
     expect(third.logs().filter((line) => String(line.message).startsWith('The restored login was refused too'))).to.have.length(1);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(statesLogged(third).filter((state) => state === 'QR_REQUIRED')).to.have.length(1);
-    sim.scan(String((await request(`${third.url}/qr-code`)).body.qr_code));
+    await tenant.scan(third);
     await third.waitForState('READY', STEP_TIMEOUT_MS);
     expect(await third.stop('SIGTERM')).to.equal(0);
   });

@@ -7,18 +7,11 @@ import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { isAlive, processTree } from '../../shared/process-tree.js';
-import { sessionLayout } from '../../shared/session-layout.js';
-import { request } from '../support/http.js';
-import { requireChromium } from '../support/require-chromium.js';
-import { startService, type ServiceProcess } from '../support/service-process.js';
-import { startWhatsAppSimulator, type WhatsAppSimulator } from '../support/wa-sim/index.js';
+import { RealTenant, statesLogged } from '../support/real-tenant.js';
+import type { ServiceProcess } from '../support/service-process.js';
 
 const STEP_TIMEOUT_MS = 45_000;
 const PADDING_BYTES = 160 * 1024 * 1024;
-
-function statesLogged(service: ServiceProcess): string[] {
-  return service.logs().filter((line) => line.message === 'WhatsApp state').map((line) => String(line.state));
-}
 
 // Resolves once a temporary copy appears in the snapshots folder (a copy under way).
 function copyStarted(dir: string, timeoutMs: number): Promise<string> {
@@ -39,47 +32,25 @@ function copyStarted(dir: string, timeoutMs: number): Promise<string> {
 describe('kill -9 of the whole tree in the middle of a snapshot (real Chromium, simulated WhatsApp Web)', function () {
   this.timeout(STEP_TIMEOUT_MS);
   this.bail(true);
-  let sim: WhatsAppSimulator;
-  let service: ServiceProcess | undefined;
-  let sessionsDir: string | undefined;
+  const tenant = new RealTenant();
+  const start = (): Promise<ServiceProcess> => tenant.start();
 
-  async function start(): Promise<ServiceProcess> {
-    service = await startService({
-      ...(sessionsDir === undefined ? {} : { sessionsDir }),
-      env: { WA_DRIVER: 'whatsapp-web.js', CHROME_ARGS: JSON.stringify(sim.chromeArgs), LOG_LEVEL: 'info' },
-    });
-    sessionsDir ??= service.sessionsDir;
-    return service;
-  }
-
-  function layout(): ReturnType<typeof sessionLayout> {
-    return sessionLayout({ sessionsDir: sessionsDir as string, clienteId: 51 });
-  }
-
-  before(async () => {
-    requireChromium();
-    sim = await startWhatsAppSimulator({ qrRotateMs: 60_000 });
-  });
-
-  after(async () => {
-    if (service?.child.exitCode === null) await service.stop('SIGTERM');
-    await service?.cleanup();
-    await sim?.close();
-  });
+  before(() => tenant.open());
+  after(() => tenant.close());
 
   it('links, stops, and the stopped profile is padded so that its next copy takes a while', async () => {
     const first = await start();
     await first.waitForState('QR_REQUIRED', STEP_TIMEOUT_MS);
-    sim.scan(String((await request(`${first.url}/qr-code`)).body.qr_code));
+    await tenant.scan(first);
     await first.waitForState('READY', STEP_TIMEOUT_MS);
     expect(await first.stop('SIGTERM')).to.equal(0);
-    expect(await readdir(layout().loginSnapshots)).to.have.length(1);
-    await writeFile(path.join(layout().profile, 'Default/Local Storage/padding.bin'), Buffer.alloc(PADDING_BYTES, 7));
+    expect(await readdir(tenant.layout.loginSnapshots)).to.have.length(1);
+    await writeFile(path.join(tenant.layout.profile, 'Default/Local Storage/padding.bin'), Buffer.alloc(PADDING_BYTES, 7));
   });
 
   it('kills every process of the service while the copy taken after READY is being written', async () => {
     const second = await start();
-    const started = copyStarted(layout().loginSnapshots, STEP_TIMEOUT_MS - 5000);
+    const started = copyStarted(tenant.layout.loginSnapshots, STEP_TIMEOUT_MS - 5000);
     await second.waitForState('READY', STEP_TIMEOUT_MS);
     await started;
     const tree = processTree(second.child.pid as number);
@@ -89,7 +60,7 @@ describe('kill -9 of the whole tree in the middle of a snapshot (real Chromium, 
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(tree.filter(isAlive)).to.deep.equal([]);
     // Cut short: the temporary copy is left, and it was not renamed into a snapshot.
-    const left = await readdir(layout().loginSnapshots);
+    const left = await readdir(tenant.layout.loginSnapshots);
     expect(left.filter((name) => name.startsWith('.tmp-'))).to.have.length(1);
     expect(left.filter((name) => !name.startsWith('.'))).to.have.length(1);
   });
@@ -101,7 +72,7 @@ describe('kill -9 of the whole tree in the middle of a snapshot (real Chromium, 
     expect(ready.last_restore).to.equal(null);
     const copied = await third.waitForLog((line) => line.message === 'Saved login copied', STEP_TIMEOUT_MS);
     console.log(`      padded copy: ${String(copied.bytes)} bytes in ${String(copied.duration_ms)} ms`);
-    const left = await readdir(layout().loginSnapshots);
+    const left = await readdir(tenant.layout.loginSnapshots);
     expect(left.filter((name) => name.startsWith('.tmp-'))).to.deep.equal([]);
     expect(left).to.have.length(2);
     expect(await third.stop('SIGTERM')).to.equal(0);
