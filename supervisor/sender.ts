@@ -112,9 +112,9 @@ export class Sender implements SendService {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), WRITE_WAIT_MS)));
     try {
-      const safe = write.catch((error: unknown) => this.#logger.error(`Could not write down ${what} of a sent message`, { ...detail, ...describeError(error) }));
+      const safe = write.catch((error: unknown) => this.#logger.error(`Could not write down ${what} of a send`, { ...detail, ...describeError(error) }));
       if ((await Promise.race([safe, late])) === 'late') {
-        this.#logger.warn(`The disk is slow: a sent message was answered before ${what} was on the disk`, { wait_ms: WRITE_WAIT_MS, ...detail });
+        this.#logger.warn(`The disk is slow: a send was answered before ${what} was on the disk`, { wait_ms: WRITE_WAIT_MS, ...detail });
       }
     } finally {
       clearTimeout(timer);

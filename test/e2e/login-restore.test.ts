@@ -6,7 +6,6 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { postJson } from '../support/http.js';
 import { RealTenant, statesLogged } from '../support/real-tenant.js';
-import type { ServiceProcess } from '../support/service-process.js';
 
 const STEP_TIMEOUT_MS = 45_000;
 const RESTORED = 'Restored the saved login from a snapshot';
@@ -15,17 +14,12 @@ describe('restoring the saved login from a snapshot (real Chromium, simulated Wh
   this.timeout(STEP_TIMEOUT_MS);
   this.bail(true);
   const tenant = new RealTenant();
-  const start = (): Promise<ServiceProcess> => tenant.start();
 
   before(() => tenant.open());
   after(() => tenant.close());
 
   it('links, and copies the login when it stops', async () => {
-    const first = await start();
-    await first.waitForState('QR_REQUIRED', STEP_TIMEOUT_MS);
-    await tenant.scan(first);
-    await first.waitForState('READY', STEP_TIMEOUT_MS);
-    expect(await first.stop('SIGTERM')).to.equal(0);
+    const first = await tenant.linkAndStop(STEP_TIMEOUT_MS);
     const copied = first.logs().find((line) => line.message === 'Saved login copied');
     expect(copied?.snapshot).to.match(/-close$/);
     console.log(`      snapshot: ${String(copied?.bytes)} bytes in ${String(copied?.files)} files, ${String(copied?.duration_ms)} ms`);
@@ -35,7 +29,7 @@ describe('restoring the saved login from a snapshot (real Chromium, simulated Wh
     const profile = tenant.layout.profile;
     await rm(path.join(profile, 'Default/Local Storage'), { recursive: true, force: true });
     await rm(path.join(profile, 'Default/IndexedDB'), { recursive: true, force: true });
-    const second = await start();
+    const second = await tenant.start();
     const ready = await second.waitForState('READY', STEP_TIMEOUT_MS);
     expect(statesLogged(second)).not.to.include('QR_REQUIRED');
     expect(ready.last_restore).to.have.property('snapshot').that.matches(/-close$/);
@@ -47,7 +41,7 @@ describe('restoring the saved login from a snapshot (real Chromium, simulated Wh
 
   it('still asks for a QR, once, when the phone unlinked the device while stopped', async () => {
     tenant.sim.phoneLogout();
-    const third = await start();
+    const third = await tenant.start();
     await third.waitForState('QR_REQUIRED', STEP_TIMEOUT_MS);
     // One restore was tried on the way (the saved login was refused, which looks like damage); the QR is
     // then offered and stays.

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { isAlive, processTree } from '../../shared/process-tree.js';
 import { RealTenant, statesLogged } from '../support/real-tenant.js';
-import type { ServiceProcess } from '../support/service-process.js';
 
 const STEP_TIMEOUT_MS = 45_000;
 const PADDING_BYTES = 160 * 1024 * 1024;
@@ -33,23 +32,18 @@ describe('kill -9 of the whole tree in the middle of a snapshot (real Chromium, 
   this.timeout(STEP_TIMEOUT_MS);
   this.bail(true);
   const tenant = new RealTenant();
-  const start = (): Promise<ServiceProcess> => tenant.start();
 
   before(() => tenant.open());
   after(() => tenant.close());
 
   it('links, stops, and the stopped profile is padded so that its next copy takes a while', async () => {
-    const first = await start();
-    await first.waitForState('QR_REQUIRED', STEP_TIMEOUT_MS);
-    await tenant.scan(first);
-    await first.waitForState('READY', STEP_TIMEOUT_MS);
-    expect(await first.stop('SIGTERM')).to.equal(0);
+    await tenant.linkAndStop(STEP_TIMEOUT_MS);
     expect(await readdir(tenant.layout.loginSnapshots)).to.have.length(1);
     await writeFile(path.join(tenant.layout.profile, 'Default/Local Storage/padding.bin'), Buffer.alloc(PADDING_BYTES, 7));
   });
 
   it('kills every process of the service while the copy taken after READY is being written', async () => {
-    const second = await start();
+    const second = await tenant.start();
     const started = copyStarted(tenant.layout.loginSnapshots, STEP_TIMEOUT_MS - 5000);
     await second.waitForState('READY', STEP_TIMEOUT_MS);
     await started;
@@ -66,7 +60,7 @@ describe('kill -9 of the whole tree in the middle of a snapshot (real Chromium, 
   });
 
   it('comes back READY without a QR and without a restore; the next copy clears the one cut short', async () => {
-    const third = await start();
+    const third = await tenant.start();
     const ready = await third.waitForState('READY', STEP_TIMEOUT_MS);
     expect(statesLogged(third)).not.to.include('QR_REQUIRED');
     expect(ready.last_restore).to.equal(null);

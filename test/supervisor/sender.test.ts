@@ -89,12 +89,12 @@ describe('sender', function () {
       expect(performance.now() - started).to.be.within(WRITE_WAIT_MS - 50, WRITE_WAIT_MS + 1000);
       expect(outcome.replayed).to.equal(false);
       expect(hung.log.lines().filter((line) => line.level === 'warn').map((line) => line.message)).to.deep.equal([
-        'The disk is slow: a sent message was answered before its status was on the disk',
+        'The disk is slow: a send was answered before its status was on the disk',
       ]);
       const failing = await rig({}, () => Promise.reject(new Error('EIO')));
       expect((await failing.send()).messageId).to.be.a('string');
       expect(failing.log.lines().filter((line) => line.level === 'error').map((line) => [line.message, line.error])).to.deep.equal([
-        ['Could not write down its status of a sent message', 'EIO'],
+        ['Could not write down its status of a send', 'EIO'],
       ]);
     });
   });

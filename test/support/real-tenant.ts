@@ -43,6 +43,17 @@ export class RealTenant {
     this.sim.scan(String((await request(`${service.url}/qr-code`)).body.qr_code));
   }
 
+  // A first start on a fresh folder: the phone scans the QR, READY, then a polite stop (exit code 0 checked).
+  async linkAndStop(timeoutMs: number): Promise<ServiceProcess> {
+    const service = await this.start();
+    await service.waitForState('QR_REQUIRED', timeoutMs);
+    await this.scan(service);
+    await service.waitForState('READY', timeoutMs);
+    const code = await service.stop('SIGTERM');
+    if (code !== 0) throw new Error(`The service stopped with ${String(code)}, not 0`);
+    return service;
+  }
+
   async close(): Promise<void> {
     const service = this.#service;
     if (service?.child.exitCode === null) await service.stop('SIGTERM');
